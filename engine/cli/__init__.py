@@ -1,0 +1,90 @@
+"""The ``sync`` command line: thin. Parse options, call the core, render, pick the exit code.
+
+Each command group lives in its own module (``engine/cli/<group>.py``) and registers itself
+on :data:`app` when imported below. Exit codes are decided here and in those modules only.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import ManifestError, SyncError
+from .context import CliState
+
+app = typer.Typer(
+    name="sync",
+    help="Declarative sync of customer segments to ActiveCampaign lists.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path, typer.Option("--workspace", "-w", help="Workspace folder (default: current).")
+    ] = Path("."),
+    var: Annotated[
+        list[str] | None, typer.Option("--var", help="NAME=VALUE, overrides sync.yaml vars.")
+    ] = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Plain output.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of bugs.")] = False,
+) -> None:
+    ctx.obj = CliState.make(workspace, var or [], color=not no_color, debug=debug)
+
+
+def _register() -> None:
+    # Imported for their side effect: each module adds its commands to ``app``.
+    from . import commands  # noqa: F401
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: user errors print one message (exit 1); bugs print a notice."""
+    try:
+        app(args=argv, prog_name="sync", standalone_mode=False)
+    except SystemExit as exc:  # typer.Exit / click exits
+        return int(exc.code or 0)
+    except ManifestError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SyncError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        return _bug(exc, debug="--debug" in (argv if argv is not None else sys.argv))
+    return 0
+
+
+def _bug(exc: BaseException, debug: bool) -> int:
+    import click
+
+    if isinstance(exc, click.exceptions.Exit):
+        return exc.exit_code
+    if isinstance(exc, click.ClickException):
+        exc.show()
+        return exc.exit_code
+    if isinstance(exc, click.exceptions.Abort):
+        print("aborted", file=sys.stderr)
+        return 1
+    if debug:
+        traceback.print_exception(exc)
+    else:
+        print(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in sync, not in your manifests. Run again with --debug for the "
+            "traceback and report it.",
+            file=sys.stderr,
+        )
+    return 70
