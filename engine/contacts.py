@@ -141,3 +141,13 @@ def fingerprint(list_id: str, members: Iterable[Member]) -> str:
         )
         digest.update(line.encode())
     return digest.hexdigest()
+
+
+def removal_marker(list_id: int | str) -> str:
+    """The tag the product puts on a contact when *it* unsubscribes them from a list.
+
+    It is how a later run tells "the product removed this person" (re-entering the segment
+    adds them back) from "this person unsubscribed themselves" (never re-subscribed), with
+    no local state that a CI runner would lose: the fact lives in ActiveCampaign itself.
+    """
+    return f"sync-removed-list-{list_id}"
