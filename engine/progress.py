@@ -1,0 +1,67 @@
+"""Progress of long work (reading a source or a list, applying thousands of changes).
+
+The core reports through a :class:`Progress`; it never prints. The CLI picks the kind:
+on a terminal a single line redrawn in place, elsewhere (CI logs) a log line at most every
+``interval`` seconds, and nothing at all for machine-readable output.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Protocol, TextIO
+
+
+class Progress(Protocol):
+    def step(self, label: str, done: int, total: int | None = None) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+
+class Silent:
+    def step(self, label: str, done: int, total: int | None = None) -> None:
+        return None
+
+    def note(self, message: str) -> None:
+        return None
+
+
+class LineProgress:
+    """Periodic log lines (CI) or an in-place line (terminal), on stderr."""
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        interactive: bool | None = None,
+        interval: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream or sys.stderr
+        self.interactive = self.stream.isatty() if interactive is None else interactive
+        self.interval = 0.2 if self.interactive else interval
+        self.clock = clock
+        self._last: dict[str, float] = {}
+        self._open_line = False
+
+    def step(self, label: str, done: int, total: int | None = None) -> None:
+        now = self.clock()
+        finished = total is not None and done >= total
+        if not finished and now - self._last.get(label, -1e9) < self.interval:
+            return
+        self._last[label] = now
+        text = f"{label}: {done:,}" + (f"/{total:,}" if total else "")
+        if self.interactive:
+            self.stream.write("\r\033[K" + text + ("\n" if finished else ""))
+            self._open_line = not finished
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def note(self, message: str) -> None:
+        if self._open_line:
+            self.stream.write("\n")
+            self._open_line = False
+        self.stream.write(message + "\n")
+        self.stream.flush()

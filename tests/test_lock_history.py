@@ -1,0 +1,101 @@
+"""Per-export apply lock and run history."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+from engine import history
+from engine.errors import LockError
+from engine.lock import export_lock
+
+
+def _hold(
+    state_dir: str,
+    ready: multiprocessing.synchronize.Event,
+    stop: multiprocessing.synchronize.Event,
+) -> None:
+    with export_lock(Path(state_dir), "vip"):
+        ready.set()
+        stop.wait(10)
+
+
+def test_second_apply_of_same_export_fails_fast_and_names_holder(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    ready, stop = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold, args=(str(tmp_path), ready, stop))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(LockError) as caught, export_lock(tmp_path, "vip"):
+            pass
+        message = str(caught.value)
+        assert "export 'vip' is being applied by" in message
+        assert f"pid {holder.pid}" in message
+        with export_lock(tmp_path, "newsletter"):  # other exports are not blocked
+            pass
+    finally:
+        stop.set()
+        holder.join(10)
+    with export_lock(tmp_path, "vip"):  # released when the holder finished
+        pass
+
+
+def test_lock_is_released_when_the_holder_dies(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    ready, stop = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold, args=(str(tmp_path), ready, stop))
+    holder.start()
+    assert ready.wait(10)
+    os.kill(holder.pid or 0, 9)
+    holder.join(10)
+    with export_lock(tmp_path, "vip"):
+        pass
+
+
+def _record(
+    export: str, outcome: str, rejected: tuple[tuple[str, str], ...] = ()
+) -> history.RunRecord:
+    return history.RunRecord(
+        time="2026-11-29T10:00:00+00:00",
+        export=export,
+        connection="ac",
+        list_id="2",
+        who="dev@example.com",
+        commit="abc",
+        outcome=outcome,
+        counts={"add": 3},
+        rejected=rejected,
+    )
+
+
+def test_history_appends_and_reads_back_latest_first(tmp_path: Path) -> None:
+    history.append(tmp_path, _record("vip", "applied"))
+    history.append(tmp_path, _record("vip", "partial", (("x@example.com", "bounced"),)))
+    history.append(tmp_path, _record("newsletter", "applied"))
+    lines = (tmp_path / "history.jsonl").read_text().splitlines()
+    assert len(lines) == 3
+    assert json.loads(lines[1])["rejected"] == [{"email": "x@example.com", "reason": "bounced"}]
+    latest = history.latest_per_export(history.read(tmp_path))
+    assert [r.outcome for r in latest["vip"]] == ["partial", "applied"]
+    assert list(latest) == ["newsletter", "vip"]
+
+
+def test_rejected_csv_holds_the_last_run_only(tmp_path: Path) -> None:
+    history.append(tmp_path, _record("vip", "partial", (("x@example.com", "bounced"),)))
+    csv_path = tmp_path / "rejected" / "vip.csv"
+    assert csv_path.read_text().splitlines() == ["email,reason", "x@example.com,bounced"]
+    history.append(tmp_path, _record("vip", "applied"))
+    assert not csv_path.exists()
+
+
+def test_a_damaged_history_line_does_not_hide_the_rest(tmp_path: Path) -> None:
+    history.append(tmp_path, _record("vip", "applied"))
+    with (tmp_path / "history.jsonl").open("a") as out:
+        out.write("{not json\n")
+    history.append(tmp_path, _record("vip", "partial"))
+    assert [r.outcome for r in history.read(tmp_path)] == ["applied", "partial"]
