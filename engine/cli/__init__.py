@@ -68,14 +68,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _bug(exc: BaseException, debug: bool) -> int:
-    import click
+    # typer >= 0.20 vendors click (there is no ``click`` package): use typer's exceptions.
+    from typer.exceptions import Abort, Exit, TyperException
 
-    if isinstance(exc, click.exceptions.Exit):
+    if isinstance(exc, Exit):
         return exc.exit_code
-    if isinstance(exc, click.ClickException):
-        exc.show()
+    if isinstance(exc, TyperException):
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"error: {exc.format_message()}", file=sys.stderr)
         return exc.exit_code
-    if isinstance(exc, click.exceptions.Abort):
+    if isinstance(exc, Abort):
         print("aborted", file=sys.stderr)
         return 1
     if debug:
