@@ -1,0 +1,122 @@
+"""Guards: what makes a plan refused (SPEC §2), and :func:`plan_export` (diff + guards).
+
+Each guard is a pure function that returns a refusal message, or None. A refused plan is
+still computed and shown (so the user sees why), but apply never runs it. Messages name
+the export, the list and what to do.
+
+- ``data_privacy_consent`` missing on the connection: nothing may be exported.
+- More desired profiles than ``limits.max_profiles``.
+- Mirror mode, segments came back empty and the plan would unsubscribe *every* active
+  member: refused unless ``--allow-removals`` (an empty result is far more often a broken
+  query or source than an intended wipe). When this guard fires, the removal-limit guard
+  is not repeated for the same plan.
+- Mirror mode, removals above ``limits.max_removals`` (a percentage of the list's active
+  members, or a count): refused unless ``--allow-removals``.
+
+The last guard of SPEC §2 (the list does not exist) needs the network; the pipeline
+raises it while reading the list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .contacts import CurrentState, DesiredState, ListStatus
+from .diff import Policy, diff
+from .manifest import ActiveCampaignConnection
+from .plan import Action, ExportPlan
+
+
+def _where(plan: ExportPlan) -> str:
+    return f"export '{plan.export}' (list {plan.list_id} on '{plan.connection}')"
+
+
+def consent_guard(plan: ExportPlan, connection: ActiveCampaignConnection) -> str | None:
+    if connection.data_privacy_consent:
+        return None
+    return (
+        f"{_where(plan)}: connection '{connection.name}' does not have "
+        "data_privacy_consent: true. Exporting sends personal data outside your compliance "
+        "boundary; someone allowed to agree must set data_privacy_consent: true on the "
+        "connection before anything is exported."
+    )
+
+
+def profiles_guard(plan: ExportPlan, policy: Policy) -> str | None:
+    if plan.desired_count <= policy.max_profiles:
+        return None
+    return (
+        f"{_where(plan)}: the segments hold {plan.desired_count:,} profiles, more than "
+        f"limits.max_profiles ({policy.max_profiles:,}). Narrow the segments, or raise "
+        "limits.max_profiles in the export if your ActiveCampaign contract allows it."
+    )
+
+
+def empty_mirror_guard(plan: ExportPlan, policy: Policy) -> str | None:
+    removals = plan.count(Action.REMOVE)
+    if not policy.mirror or policy.allow_removals or plan.desired_count or not removals:
+        return None
+    if removals < plan.active_members:
+        return None
+    return (
+        f"{_where(plan)}: the segments came back empty, so this mirror plan would "
+        f"unsubscribe all {removals:,} active members of the list. Check the segments' "
+        "queries and source; if emptying the list is really intended, run again with "
+        "--allow-removals."
+    )
+
+
+def removals_guard(plan: ExportPlan, policy: Policy) -> str | None:
+    removals = plan.count(Action.REMOVE)
+    if not policy.mirror or policy.allow_removals:
+        return None
+    if policy.removal_limit.allows(removals, plan.active_members):
+        return None
+    limit = policy.removal_limit
+    of_what = f" of {plan.active_members:,} active members" if limit.percent else ""
+    return (
+        f"{_where(plan)}: this mirror plan would unsubscribe {removals:,} contacts, more "
+        f"than limits.max_removals ({limit}{of_what}). Check the segments; if these "
+        "removals are intended, run again with --allow-removals, or raise "
+        "limits.max_removals in the export."
+    )
+
+
+def check(
+    plan: ExportPlan, policy: Policy, connection: ActiveCampaignConnection
+) -> tuple[str, ...]:
+    """Every refusal for this plan, in a fixed order (empty tuple: the plan may be applied)."""
+    empty = empty_mirror_guard(plan, policy)
+    found = [
+        consent_guard(plan, connection),
+        profiles_guard(plan, policy),
+        empty if empty is not None else removals_guard(plan, policy),
+    ]
+    return tuple(message for message in found if message is not None)
+
+
+def plan_export(
+    export_name: str,
+    connection: ActiveCampaignConnection,
+    desired: DesiredState,
+    current: CurrentState,
+    policy: Policy,
+) -> ExportPlan:
+    """Diff one export and attach the guards' refusals: the pure core of ``sync plan``."""
+    result = diff(desired, current, policy)
+    active = sum(1 for m in current.members.values() if m.status is ListStatus.ACTIVE)
+    plan = ExportPlan(
+        export=export_name,
+        connection=connection.name,
+        list_id=current.list_id,
+        mode=policy.mode,
+        changes=result.changes,
+        skipped=result.skipped,
+        unchanged=result.unchanged,
+        invalid=desired.invalid,
+        conflicts=desired.conflicts,
+        current_fingerprint=current.fingerprint,
+        desired_count=len(desired.contacts),
+        active_members=active,
+    )
+    return replace(plan, refusals=check(plan, policy, connection))
