@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Location
+from .errors import Diagnostic, Location
 from .manifest import ActiveCampaignConnection, Export, Segment, Settings, Source
 
 
@@ -30,6 +30,7 @@ class Project:
     exports: Mapping[str, Export]
     locations: Mapping[tuple[str, ...], Location] = field(default_factory=dict)
     rendered: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    warnings: tuple[Diagnostic, ...] = ()  # problems that do not stop a run
 
     def where(self, kind: str, name: str, key: str | None = None) -> Location:
         """Best location for a document or one of its keys (falls back to the document)."""

@@ -1,0 +1,253 @@
+"""Load a workspace (SPEC §1): find files, render Jinja2, parse YAML with positions, validate.
+
+Pipeline per file: read -> :func:`engine.loader_jinja.render` -> :func:`parse_documents`
+-> resolve ``${env:...}`` references (:mod:`engine.loader_env`) -> pydantic models
+(:mod:`engine.manifest`) -> cross-document checks (:mod:`engine.loader_refs`). Every problem
+of every file is collected; :func:`load_project` raises one :class:`ManifestError` with all
+of them, or returns the :class:`Project` (warnings in ``Project.warnings``).
+
+Decisions where the spec is silent:
+
+- Files are found recursively under ``connections/``, ``segments/`` and ``exports/``
+  (sub-folders help organise many segments); hidden files and folders are skipped.
+  ``sync.yaml`` (or ``sync.yml``, not both) holds one document; in it ``var()`` sees only
+  ``--var`` values (it is where vars are defined).
+- A file that renders to no document at all is a *warning*, not an error: a file whose
+  content is switched off with ``{% if %}`` is legitimate.
+- When a file has template errors (e.g. an undefined var), its documents are still read for
+  their names, but not validated: the empty stand-in value would only cause echo errors.
+- A workspace folder with none of the manifest folders is a ConfigError (probably the wrong
+  ``--workspace``), not an empty success.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import ConfigError, Diagnostic, Location, ManifestError, Severity
+from .loader_env import EnvResolver
+from .loader_errors import diagnostics_for
+from .loader_jinja import render
+from .loader_project import build_project
+from .loader_refs import Entry, check_references
+from .loader_suggest import did_you_mean
+from .loader_yaml import Document, YAMLSyntaxError, parse_documents
+from .manifest import (
+    ENV_REF,
+    ActiveCampaignConnection,
+    DuckDBSource,
+    Export,
+    PostgresSource,
+    Segment,
+    Settings,
+    Source,
+    SQLiteSource,
+)
+from .project import Project
+
+KINDS = ("connections", "segments", "exports")
+NOUN = {"connections": "connection", "segments": "segment", "exports": "export"}
+CONNECTION_TYPES: dict[str, type[BaseModel]] = {
+    "activecampaign": ActiveCampaignConnection,
+    "duckdb": DuckDBSource,
+    "sqlite": SQLiteSource,
+    "postgres": PostgresSource,
+}
+MODELS: dict[str, type[BaseModel]] = {"segments": Segment, "exports": Export}
+SETTINGS_FILES = ("sync.yaml", "sync.yml")
+_GUESS_NAME = re.compile(r"^name:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
+
+
+def load_project(
+    root: Path,
+    vars: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Project:
+    """Load and check every manifest under ``root``; raise ManifestError with all problems.
+
+    ``vars`` are ``--var`` overrides; ``environ`` defaults to ``os.environ``. Secrets
+    (``api_key``, a postgres ``url``) stay ``${env:NAME}`` references in the models.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise ConfigError(f"workspace folder {root} does not exist; pass --workspace DIR")
+    run = _Run(root, dict(os.environ if environ is None else environ))
+    settings = run.settings(dict(vars or {}))
+    variables: dict[str, object] = {**settings.vars, **dict(vars or {})}
+    files = discover(root)
+    if not files and not run.entries:
+        raise ConfigError(
+            f"no manifests found in {root}: expected connections/, segments/ and exports/ "
+            "folders (and optionally sync.yaml); pass --workspace DIR to point elsewhere"
+        )
+    for kind, path in files:
+        run.file(kind, path, variables)
+    run.diagnostics += check_references(run.entries, run.guessed)
+    if any(d.is_error for d in run.diagnostics):
+        raise ManifestError(run.diagnostics)
+    return run.project(settings)
+
+
+def discover(root: Path) -> list[tuple[str, Path]]:
+    """``(kind, path)`` of every manifest file, in a stable order."""
+    found: list[tuple[str, Path]] = []
+    for kind in KINDS:
+        folder = root / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+            if path.is_file() and path.suffix in (".yaml", ".yml") and not hidden:
+                found.append((kind, path))
+    return found
+
+
+@dataclass(slots=True)
+class _Run:
+    """Mutable collector for one load; what it builds (Project, ManifestError) is frozen."""
+
+    root: Path
+    environ: Mapping[str, str]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+    guessed: dict[str, set[str]] = field(default_factory=dict)
+
+    def label(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def settings(self, overrides: Mapping[str, str]) -> Settings:
+        present = [self.root / n for n in SETTINGS_FILES if (self.root / n).is_file()]
+        if len(present) > 1:
+            self._error(
+                Location(self.label(present[1]), 1, 1),
+                "both sync.yaml and sync.yml exist; keep one (sync.yaml)",
+            )
+        if not present:
+            return Settings()
+        entries = self.file("settings", present[0], dict(overrides))
+        if len(entries) > 1:
+            self._error(entries[1].at(()), "sync.yaml holds one document; merge the others")
+        model = entries[0].model if entries else None
+        return model if isinstance(model, Settings) else Settings()
+
+    def file(self, kind: str, path: Path, variables: Mapping[str, object]) -> list[Entry]:
+        label = self.label(path)
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self._error(Location(label, 1, 1), f"cannot read this file: {exc}")
+            return []
+        rendered = render(source, label, variables)
+        self.diagnostics += rendered.diagnostics
+        if rendered.text is None:
+            return self._guess(kind, source)
+        try:
+            documents = [d for d in parse_documents(rendered.text) if d.data is not None]
+        except YAMLSyntaxError as exc:
+            self._error(Location(label, exc.mark.line, exc.mark.col), exc.message)
+            return self._guess(kind, rendered.text)
+        if not documents:
+            self.diagnostics.append(
+                Diagnostic(
+                    Location(label, 1, 1),
+                    "this file defines nothing (no YAML document after rendering)",
+                    Severity.WARNING,
+                )
+            )
+        resolver = EnvResolver(label, rendered.env_uses, self.environ)
+        validate = not rendered.diagnostics
+        entries = [self._document(kind, d, label, resolver, validate) for d in documents]
+        self.diagnostics += resolver.diagnostics
+        found = [e for e in entries if e is not None]
+        self.entries += [e for e in found if e.kind in KINDS]
+        return found
+
+    def _document(
+        self, kind: str, doc: Document, label: str, resolver: EnvResolver, validate: bool
+    ) -> Entry | None:
+        what = NOUN.get(kind, "sync.yaml")
+        for mark, message in doc.duplicates:
+            self._error(Location(label, mark.line, mark.col), message)
+        if not isinstance(doc.data, dict):
+            shape = "a list" if isinstance(doc.data, list) else f"'{doc.data}'"
+            self._error(
+                Location(label, doc.start.line, doc.start.col),
+                f"a {what} document must be a mapping of keys (name: ..., ...), not {shape}",
+            )
+            return None
+        data = resolver.document(kind, doc)
+        assert isinstance(data, dict)
+        name = data.get("name") if isinstance(data.get("name"), str) else None
+        entry = Entry(kind, name, label, doc, data, None)
+        model_type = self._model_type(entry)
+        if model_type is None or not validate:
+            return entry
+        skip = {doc.value_mark(p) for p in resolver.unresolved}
+        try:
+            model = model_type.model_validate(data)
+        except ValidationError as exc:
+            for diagnostic in diagnostics_for(exc, model_type, doc, data, label, what):
+                at = diagnostic.location
+                if not any((m.line, m.col) == (at.line, at.col) for m in skip):
+                    self.diagnostics.append(diagnostic)
+            return entry
+        self._policy(entry, model)
+        return Entry(kind, name, label, doc, data, model)
+
+    def _model_type(self, entry: Entry) -> type[BaseModel] | None:
+        if entry.kind == "settings":
+            return Settings
+        if entry.kind != "connections":
+            return MODELS[entry.kind]
+        assert isinstance(entry.data, dict)
+        kind = entry.data.get("type")
+        allowed = ", ".join(CONNECTION_TYPES)
+        if kind is None:
+            self._error(
+                entry.at(()), f"missing required key 'type' in connection: one of {allowed}"
+            )
+            return None
+        if not isinstance(kind, str) or kind not in CONNECTION_TYPES:
+            hint = did_you_mean(str(kind), CONNECTION_TYPES)
+            self._error(
+                entry.at(("type",)),
+                f"type: '{kind}' is not a connection type; use one of: {allowed}{hint}",
+            )
+            return None
+        return CONNECTION_TYPES[kind]
+
+    def _policy(self, entry: Entry, model: BaseModel) -> None:
+        """Rules beyond one field: a literal password in a postgres url."""
+        if isinstance(model, PostgresSource) and not ENV_REF.fullmatch(model.url):
+            try:
+                password = urlsplit(model.url).password
+            except ValueError:
+                password = None
+            if password and not ENV_REF.fullmatch(password):
+                self._error(
+                    entry.at(("url",)),
+                    "url: the password must come from an environment variable, never a "
+                    "literal (it would be committed to git): write "
+                    "postgresql://USER:{{ env_var('PGPASSWORD') }}@HOST/DB",
+                )
+
+    def _guess(self, kind: str, text: str) -> list[Entry]:
+        """Names in a file that could not be parsed, so references to them are not errors."""
+        self.guessed.setdefault(kind, set()).update(_GUESS_NAME.findall(text))
+        return []
+
+    def _error(self, location: Location, message: str) -> None:
+        self.diagnostics.append(Diagnostic(location, message))
+
+    def project(self, settings: Settings) -> Project:
+        return build_project(self.root, settings, self.entries, self.diagnostics)
+
+
+__all__ = ["Source", "discover", "load_project"]

@@ -1,0 +1,173 @@
+"""Jinja2 rendering of a manifest file before YAML parsing (SPEC §1).
+
+Two functions are available in templates:
+
+- ``var(NAME[, default])``: a project variable (``sync.yaml`` ``vars:``, overridden by
+  ``--var NAME=VALUE``). A missing one without a default is a diagnostic at the line of the
+  call; rendering goes on (with an empty value) so that every such problem is reported.
+- ``env_var(NAME[, default])``: renders a *deferred* reference ``${env:NAME}``; the loader
+  resolves it after parsing (secrets stay deferred until plan/apply, see
+  :mod:`engine.loader_env`). Every call is recorded with its line so that later diagnostics
+  point at it. Because the reference is deferred, use ``env_var`` as a value, not inside
+  ``{% if %}`` logic.
+
+Templates run in Jinja's sandbox with undefined names as errors (a typo such as
+``{{ vip_treshold }}`` must not render as an empty string). ``None`` renders as empty.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import Diagnostic, Location
+from .loader_suggest import did_you_mean
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class EnvUse:
+    """One ``env_var(...)`` call: the variable, its default (if any) and where it is."""
+
+    name: str
+    default: str | None
+    has_default: bool
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    text: str | None  # None: the template could not be rendered at all
+    env_uses: tuple[EnvUse, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(slots=True)
+class _Calls:
+    """Collects what the template functions saw while one file renders."""
+
+    label: str
+    source_lines: list[str]
+    variables: Mapping[str, object]
+    env_uses: list[EnvUse] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def where(self, function: str, name: object) -> Location:
+        line = _template_line(self.label)
+        text = self.source_lines[line - 1] if 0 < line <= len(self.source_lines) else ""
+        found = re.search(rf"\b{function}\(\s*['\"]{re.escape(str(name))}['\"]", text)
+        col = found.start() + 1 if found else (text.find("{") + 1 or 1)
+        return Location(self.label, line, col)
+
+    def var(self, name: object, default: object = _MISSING) -> object:
+        if not isinstance(name, str):
+            self._error("var", name, "var() takes the variable's name as a quoted string")
+            return ""
+        if name in self.variables:
+            return self.variables[name]
+        if default is not _MISSING:
+            return default
+        hint = did_you_mean(name, self.variables)
+        self._error(
+            "var",
+            name,
+            f"var '{name}' is not defined and has no default: add it under vars: in sync.yaml, "
+            f"pass --var {name}=VALUE, or write var('{name}', DEFAULT){hint}",
+        )
+        return ""
+
+    def env_var(self, name: object, default: object = _MISSING) -> str:
+        if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
+            self._error("env_var", name, f"env_var({name!r}): not an environment variable name")
+            return ""
+        has_default = default is not _MISSING
+        text_default = None if not has_default or default is None else str(default)
+        self.env_uses.append(EnvUse(name, text_default, has_default, self.where("env_var", name)))
+        return f"${{env:{name}}}"
+
+    def _error(self, function: str, name: object, message: str) -> None:
+        self.diagnostics.append(Diagnostic(self.where(function, name), message))
+
+
+def _template_line(label: str) -> int:
+    """The template line being rendered, read from the frame of the compiled template.
+
+    Jinja compiles a template to Python code whose ``debug_info`` global maps template lines
+    to code lines (what Jinja itself uses to rewrite tracebacks). 0 when not found.
+    """
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename == label:
+            return _corresponding_line(str(frame.f_globals.get("debug_info", "")), frame.f_lineno)
+        frame = frame.f_back
+    return 0
+
+
+def _corresponding_line(debug_info: str, code_line: int) -> int:
+    pairs = [tuple(int(n) for n in item.split("=")) for item in debug_info.split("&") if item]
+    best = 1
+    for template_line, compiled_line in pairs:
+        if compiled_line <= code_line:
+            best = template_line
+    return best
+
+
+def _environment() -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+        finalize=lambda value: "" if value is None else value,
+    )
+
+
+def render(source: str, label: str, variables: Mapping[str, object]) -> Rendered:
+    """Render one file; ``label`` is its workspace-relative path (used in diagnostics)."""
+    environment = _environment()
+    calls = _Calls(label, source.splitlines(), variables)
+    try:
+        code = environment.compile(source, name=label, filename=label)
+    except jinja2.TemplateSyntaxError as exc:
+        line = exc.lineno or 1
+        return Rendered(None, (), (Diagnostic(Location(label, line, 1), _syntax(exc)),))
+    template = environment.template_class.from_code(
+        environment,
+        code,
+        environment.make_globals({"var": calls.var, "env_var": calls.env_var}),
+    )
+    try:
+        text = template.render()
+    except Exception as exc:  # the template is user code: any error in it is the user's
+        return Rendered(None, tuple(calls.env_uses), (*calls.diagnostics, _runtime(exc, label)))
+    return Rendered(text, tuple(calls.env_uses), tuple(calls.diagnostics))
+
+
+def _syntax(exc: jinja2.TemplateSyntaxError) -> str:
+    return f"template syntax error: {exc.message}"
+
+
+def _runtime(exc: Exception, label: str) -> Diagnostic:
+    line = 0
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == label and frame.lineno:
+            line = frame.lineno
+    if isinstance(exc, jinja2.UndefinedError):
+        found = re.match(r"'([^']+)' is undefined", str(exc))
+        name = found.group(1) if found else "?"
+        message = (
+            f"'{name}' is undefined in this template: write var('{name}') for a project "
+            f"variable or env_var('{name.upper()}') for an environment variable"
+        )
+    else:
+        message = f"template error: {type(exc).__name__}: {exc}"
+    return Diagnostic(Location(label, line or 1, 1), message)

@@ -1,0 +1,163 @@
+"""Checks across documents: unique names, and references between kinds.
+
+- Names are unique within a kind; a duplicate is reported at *each* place it is defined,
+  each message pointing at the other(s).
+- An export's ``connection`` must name an ActiveCampaign connection (a source there is an
+  error that says so); its ``segments`` must exist.
+- A segment's ``source`` must name a source connection (duckdb, sqlite, postgres).
+- A reference to a document that exists but is itself invalid is not reported again, and
+  names found in files that could not be parsed at all (``guessed``) count as existing, so
+  one mistake is not reported three times.
+- Warning: an export whose connection lacks ``data_privacy_consent: true`` (plan and apply
+  would refuse it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from .errors import Diagnostic, Location, Severity
+from .loader_suggest import did_you_mean
+from .loader_yaml import Document, KeyPath, Mark
+from .manifest import ActiveCampaignConnection, Export, Segment
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One document of a kind, as loaded: its raw name, data, and model if it is valid."""
+
+    kind: str
+    name: str | None
+    label: str
+    doc: Document
+    data: object
+    model: BaseModel | None
+
+    def at(self, path: KeyPath, *, key: bool = False) -> Location:
+        mark: Mark = self.doc.key_mark(path) if key else self.doc.value_mark(path)
+        return Location(self.label, mark.line, mark.col)
+
+
+def check_references(entries: Sequence[Entry], guessed: Mapping[str, set[str]]) -> list[Diagnostic]:
+    by_kind: dict[str, dict[str, list[Entry]]] = {}
+    for entry in entries:
+        if entry.name is not None:
+            by_kind.setdefault(entry.kind, {}).setdefault(entry.name, []).append(entry)
+    out = _duplicates(by_kind)
+    connections = {name: found[0] for name, found in by_kind.get("connections", {}).items()}
+    segments = set(by_kind.get("segments", {})) | guessed.get("segments", set())
+    for entry in entries:
+        if isinstance(entry.model, Export):
+            out += _export(entry, entry.model, connections, segments, guessed)
+        elif isinstance(entry.model, Segment):
+            out += _segment(entry, entry.model, connections, guessed)
+    return out
+
+
+def _duplicates(by_kind: dict[str, dict[str, list[Entry]]]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for kind, names in by_kind.items():
+        for name, found in names.items():
+            if len(found) < 2:
+                continue
+            places = [e.at(("name",)) for e in found]
+            for here in places:
+                others = ", ".join(str(p) for p in places if p != here)
+                out.append(
+                    Diagnostic(
+                        here,
+                        f"{kind[:-1]} name '{name}' is defined more than once (also at "
+                        f"{others}); names must be unique within {kind}/",
+                    )
+                )
+    return out
+
+
+def _export(
+    entry: Entry,
+    export: Export,
+    connections: Mapping[str, Entry],
+    segments: set[str],
+    guessed: Mapping[str, set[str]],
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    target = connections.get(export.connection)
+    destinations = [n for n, e in connections.items() if _is_destination(e)]
+    if target is None and export.connection not in guessed.get("connections", set()):
+        out.append(
+            Diagnostic(
+                entry.at(("connection",)),
+                f"export '{export.name}': connection '{export.connection}' is not defined in "
+                f"connections/{did_you_mean(export.connection, destinations)}",
+            )
+        )
+    elif target is not None and target.model is not None and not _is_destination(target):
+        kind = getattr(target.model, "type", "source")
+        out.append(
+            Diagnostic(
+                entry.at(("connection",)),
+                f"export '{export.name}': connection '{export.connection}' is a {kind} source; "
+                "an export sends to an ActiveCampaign connection (type: activecampaign)"
+                + did_you_mean(export.connection, destinations),
+            )
+        )
+    elif (
+        target is not None
+        and isinstance(target.model, ActiveCampaignConnection)
+        and not target.model.data_privacy_consent
+    ):
+        out.append(_no_consent(entry, export, target))
+    for index, segment in enumerate(export.segments):
+        if segment not in segments:
+            out.append(
+                Diagnostic(
+                    entry.at(("segments", index)),
+                    f"export '{export.name}': segment '{segment}' is not defined in segments/"
+                    + did_you_mean(segment, segments),
+                )
+            )
+    return out
+
+
+def _no_consent(entry: Entry, export: Export, target: Entry) -> Diagnostic:
+    return Diagnostic(
+        entry.at(("connection",)),
+        f"export '{export.name}': connection '{export.connection}' ({target.label}) has no "
+        "data_privacy_consent: true; plan and apply will refuse this export until someone "
+        "agrees to the data-privacy notice there",
+        Severity.WARNING,
+    )
+
+
+def _segment(
+    entry: Entry,
+    segment: Segment,
+    connections: Mapping[str, Entry],
+    guessed: Mapping[str, set[str]],
+) -> list[Diagnostic]:
+    target = connections.get(segment.source)
+    sources = [n for n, e in connections.items() if not _is_destination(e)]
+    if target is None and segment.source not in guessed.get("connections", set()):
+        message = (
+            f"segment '{segment.name}': source '{segment.source}' is not defined in "
+            f"connections/{did_you_mean(segment.source, sources)}"
+        )
+    elif target is not None and _is_destination(target):
+        message = (
+            f"segment '{segment.name}': '{segment.source}' is an ActiveCampaign connection; "
+            "a segment's source is a duckdb, sqlite or postgres connection"
+            + did_you_mean(segment.source, sources)
+        )
+    else:
+        return []
+    return [Diagnostic(entry.at(("source",)), message)]
+
+
+def _is_destination(entry: Entry) -> bool:
+    if entry.model is not None:
+        return isinstance(entry.model, ActiveCampaignConnection)
+    data = entry.data
+    return isinstance(data, dict) and data.get("type") == "activecampaign"
