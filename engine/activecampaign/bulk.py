@@ -1,0 +1,317 @@
+"""Bulk import: encode, batch, submit, follow (SPEC §4, API reference §7).
+
+- A contact is encoded in the importer's snake_case (``first_name``, ``fields[].id``,
+  ``subscribe[].listid``); custom fields by numeric id, tags by name.
+- A batch holds at most 250 contacts and its encoded body is at most 399,999 bytes,
+  measured on the exact bytes sent.
+- A 400 naming contacts (``failureReasons: [{contact, failureReason}]``) means nothing was
+  queued: the named contacts are rejected with their reason and the rest is sent again.
+  ``contact`` is read as a 0-based index into the batch's ``contacts`` array (as the
+  sandbox does; UNCERTAIN for the real service, whose docs do not say), or as an email
+  when it is one.
+- A queued batch is followed through ``GET /import/info`` with growing poll intervals
+  until ``completed`` (or ``failed``/``interrupted``), within a deadline. Contacts listed in
+  ``failure`` are rejected; the others of a completed batch are applied. A batch that
+  fails, is interrupted, or outlives the deadline leaves its contacts *unknown*, never
+  applied.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.contacts import removal_marker
+from engine.errors import DestinationError
+
+from . import parse
+from .client import Client
+from .model import ContactWrite, Membership, Rejection
+
+MAX_CONTACTS = 250
+MAX_BYTES = 399_999
+MAX_RESENDS = 10
+MAX_PENDING = 20
+
+_SPECIAL = r"\s\"(),:;<>@\[\\\]"
+EMAIL_RULES = re.compile(rf"[^{_SPECIAL}]+@[^{_SPECIAL}]+\.[A-Za-z]{{2,}}")
+PLAIN_KEYS = {"first_name": "first_name", "last_name": "last_name", "phone": "phone"}
+
+FAILED_REASON = (
+    "ActiveCampaign's import did not create or update this contact (listed as a failure by "
+    "import/info: e.g. invalid email, exclusion or bounce list, or unsubscribed from the list)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    email: str
+    data: bytes  # one contact object, JSON
+
+
+@dataclass(slots=True)
+class Outcome:
+    """A builder of per-contact outcomes (the writer freezes it into a WriteReport)."""
+
+    applied: list[str] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    unknown: list[Rejection] = field(default_factory=list)
+
+    def extend(self, other: Outcome) -> None:
+        self.applied += other.applied
+        self.rejected += other.rejected
+        self.unknown += other.unknown
+
+
+def email_problem(email: str) -> str | None:
+    """Why the bulk importer would refuse this address (its documented rules), or None."""
+    if not EMAIL_RULES.fullmatch(email):
+        return "invalid email: ActiveCampaign needs name@domain.tld without special characters"
+    return None
+
+
+def encode(write: ContactWrite, list_id: int, fields: Mapping[str, str]) -> dict[str, Any]:
+    """One contact of a bulk import body. ``fields`` maps perstag -> field id."""
+    contact: dict[str, Any] = {"email": write.email}
+    custom = []
+    for key, value in write.values.items():
+        if key in PLAIN_KEYS:
+            contact[PLAIN_KEYS[key]] = value
+        elif key.startswith("fields."):
+            custom.append({"id": int(fields[key.removeprefix("fields.")]), "value": value})
+    if custom:
+        contact["fields"] = custom
+    tags = list(write.tags)
+    match write.membership:
+        case Membership.SUBSCRIBE:
+            contact["subscribe"] = [{"listid": int(list_id)}]
+        case Membership.UNSUBSCRIBE:
+            contact["unsubscribe"] = [{"listid": int(list_id)}]
+            tags.append(removal_marker(list_id))
+        case Membership.KEEP | Membership.RESUBSCRIBE:
+            pass  # RESUBSCRIBE is done by contactLists before; values come here as KEEP
+    if tags:
+        contact["tags"] = list(dict.fromkeys(tags))
+    return contact
+
+
+def body_of(batch: Sequence[Encoded]) -> bytes:
+    """The exact bytes sent: ``{"contacts":[...]}`` (no callback; batches are followed)."""
+    return b'{"contacts":[' + b",".join(e.data for e in batch) + b"]}"
+
+
+EMPTY_BODY = len(body_of([]))
+
+
+def batches(encoded: Sequence[Encoded]) -> Iterator[list[Encoded]]:
+    """Greedy batches of at most MAX_CONTACTS and MAX_BYTES (the caller drops contacts
+    too large for any batch beforehand)."""
+    batch: list[Encoded] = []
+    size = EMPTY_BODY
+    for item in encoded:
+        extra = len(item.data) + (1 if batch else 0)
+        if batch and (len(batch) >= MAX_CONTACTS or size + extra > MAX_BYTES):
+            yield batch
+            batch, size, extra = [], EMPTY_BODY, len(item.data)
+        batch.append(item)
+        size += extra
+    if batch:
+        yield batch
+
+
+def prepare(
+    writes: Sequence[ContactWrite], list_id: int, fields: Mapping[str, str], outcome: Outcome
+) -> list[Encoded]:
+    """Encode the writes; contacts that cannot be sent are rejected into ``outcome``."""
+    encoded = []
+    for write in writes:
+        problem = email_problem(write.email)
+        data = json.dumps(encode(write, list_id, fields), separators=(",", ":")).encode()
+        if problem is None and EMPTY_BODY + len(data) > MAX_BYTES:
+            problem = f"too large for a bulk import ({len(data)} bytes encoded)"
+        if problem:
+            outcome.rejected.append(Rejection(write.email, problem))
+        else:
+            encoded.append(Encoded(write.email, data))
+    return encoded
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    batch_id: str
+    emails: tuple[str, ...]
+    queued_at: float
+
+
+def submit(client: Client, batch: list[Encoded], outcome: Outcome) -> Queued | None:
+    """Send one batch until it is queued; named contacts are rejected and dropped."""
+    for _ in range(MAX_RESENDS):
+        if not batch:
+            return None
+        reply = client.request(
+            "POST",
+            "import/bulk_import",
+            kind="bulk_import",
+            content=body_of(batch),
+            accept=(400, 422),
+            bulk_contacts=len(batch),
+        )
+        batch_id = parse.as_id(reply.body.get("batchId")) if isinstance(reply.body, dict) else ""
+        if reply.status < 300 and parse.success_flag(reply.body) and batch_id:
+            return Queued(batch_id, tuple(e.email for e in batch), client.clock())
+        named = named_failures(reply.body, batch)
+        if not named:
+            reason = parse.error_message(reply.body) or f"bulk import answered {reply.status}"
+            outcome.rejected += [Rejection(e.email, reason) for e in batch]
+            return None
+        outcome.rejected += [Rejection(batch[i].email, why) for i, why in named.items()]
+        batch = [e for i, e in enumerate(batch) if i not in named]
+    outcome.unknown += [Rejection(e.email, "bulk import kept refusing the batch") for e in batch]
+    return None
+
+
+def named_failures(body: object, batch: Sequence[Encoded]) -> dict[int, str]:
+    """``{index in batch: reason}`` from a 400's ``failureReasons`` objects."""
+    reasons = body.get("failureReasons") if isinstance(body, dict) else None
+    if not isinstance(reasons, list):
+        return {}
+    by_email = {e.email: i for i, e in enumerate(batch)}
+    named: dict[int, str] = {}
+    for item in reasons:
+        if not isinstance(item, dict):
+            continue
+        ref = item.get("contact")
+        why = str(item.get("failureReason") or item.get("reason") or "rejected by bulk import")
+        if isinstance(ref, dict):
+            ref = ref.get("email")
+        if isinstance(ref, str) and "@" in ref:
+            index = by_email.get(parse.normalise_email(ref), -1)
+        else:
+            index = parse.as_int(ref, default=-1)
+        if 0 <= index < len(batch):
+            named[index] = why.strip()
+    return named
+
+
+@dataclass(frozen=True, slots=True)
+class FollowPolicy:
+    first_poll: float = 1.0
+    max_interval: float = 15.0
+    deadline: float = 900.0
+
+
+def follow(client: Client, queued: Queued, policy: FollowPolicy, outcome: Outcome) -> None:
+    """Poll ``import/info`` until the batch ends or the deadline passes."""
+    interval = policy.first_poll
+    next_poll = queued.queued_at + policy.first_poll
+    while True:
+        wait = min(next_poll, queued.queued_at + policy.deadline) - client.clock()
+        if wait > 0:
+            client.sleep(wait)
+        try:
+            body = client.get(
+                "import/info", kind="import_info", params={"batchId": queued.batch_id}
+            )
+        except DestinationError as exc:
+            reason = f"could not follow bulk import batch {queued.batch_id}: {exc}"
+            outcome.unknown += [Rejection(e, reason) for e in queued.emails]
+            return
+        status = str(body.get("status")).lower() if isinstance(body, dict) else ""
+        if status in ("completed", "failed", "interrupted"):
+            _record(queued, status, body, outcome)
+            return
+        if client.clock() - queued.queued_at >= policy.deadline:
+            reason = (
+                f"bulk import batch {queued.batch_id} had not finished ({status or 'no status'})"
+            )
+            outcome.unknown += [
+                Rejection(e, reason + " before the deadline") for e in queued.emails
+            ]
+            return
+        interval = min(interval * 2, policy.max_interval)
+        next_poll = client.clock() + interval
+
+
+def _record(queued: Queued, status: str, body: dict[str, Any], outcome: Outcome) -> None:
+    failed = _failed_emails(body.get("failure"))
+    for email in queued.emails:
+        if email in failed:
+            outcome.rejected.append(Rejection(email, failed[email]))
+        elif status == "completed":
+            outcome.applied.append(email)
+        else:
+            outcome.unknown.append(
+                Rejection(email, f"bulk import batch {queued.batch_id} ended '{status}'")
+            )
+
+
+def _failed_emails(raw: object) -> dict[str, str]:
+    failed: dict[str, str] = {}
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, dict):
+            email = parse.normalise_email(item.get("email"))
+            reason = str(item.get("reason") or item.get("failureReason") or FAILED_REASON)
+            failed[email] = reason
+        else:
+            failed[parse.normalise_email(item)] = FAILED_REASON
+    return failed
+
+
+def import_all(
+    client: Client,
+    encoded: Sequence[Encoded],
+    outcome: Outcome,
+    progress: Callable[[int], None],
+    policy: FollowPolicy | None = None,
+) -> None:
+    """Submit every batch and follow it; at most MAX_PENDING batches in flight (the number
+    of simultaneous imports ActiveCampaign tolerates is undocumented).
+
+    If a batch cannot be sent (ActiveCampaign unavailable past the retries, key rejected),
+    that batch is *unknown* (it may have been queued), the batches not yet sent are
+    rejected as not sent, and the batches already queued are still followed: the report
+    stays true about what was done.
+    """
+    policy = policy or FollowPolicy()
+    pending: deque[Queued] = deque()
+    todo = deque(batches(encoded))
+    while todo:
+        batch = todo.popleft()
+        before = len(outcome.rejected)
+        unknown_before = len(outcome.unknown)
+        try:
+            queued = submit(client, batch, outcome)
+        except DestinationError as exc:
+            named = {r.email for r in outcome.rejected[before:]}  # rejected before the failure
+            outcome.unknown += [
+                Rejection(e.email, f"bulk import failed: {exc}")
+                for e in batch
+                if e.email not in named
+            ]
+            rest = [e for b in todo for e in b]
+            outcome.rejected += [Rejection(e.email, f"not sent: {exc}") for e in rest]
+            progress(len(batch) + len(rest))
+            todo.clear()
+            break
+        progress(len(outcome.rejected) - before + len(outcome.unknown) - unknown_before)
+        if queued is not None:
+            pending.append(queued)
+        while len(pending) >= MAX_PENDING:
+            _follow_one(client, pending.popleft(), policy, outcome, progress)
+    while pending:
+        _follow_one(client, pending.popleft(), policy, outcome, progress)
+
+
+def _follow_one(
+    client: Client,
+    queued: Queued,
+    policy: FollowPolicy,
+    outcome: Outcome,
+    progress: Callable[[int], None],
+) -> None:
+    follow(client, queued, policy, outcome)
+    progress(len(queued.emails))

@@ -1,0 +1,109 @@
+"""Resolving names to ActiveCampaign ids: custom fields by perstag, tags by name.
+
+Both reader and writer need them; both raise before anything is read or written when a
+mapped custom field does not exist (a plan that cannot be applied should not be made).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from engine.errors import ConfigError, TransientError
+
+from . import parse
+from .client import Client
+
+PAGE = 100
+
+
+def offset_pages(
+    client: Client, path: str, key: str, *, kind: str, params: Mapping[str, Any] | None = None
+) -> Iterator[list[parse.JSONObject]]:
+    """Pages of a collection read with ``limit``/``offset`` (for endpoints without
+    ``id_greater``). Stops at a short page, or when ``meta.total`` is reached."""
+    offset = 0
+    while True:
+        body = client.get(
+            path, kind=kind, params={**(params or {}), "limit": PAGE, "offset": offset}
+        )
+        page = parse.items(body, key)
+        yield page
+        offset += len(page)
+        total = parse.total(body)
+        if len(page) < PAGE or (total is not None and 0 <= total <= offset):
+            return
+
+
+def field_ids(client: Client, perstags: Sequence[str], list_id: int) -> dict[str, str]:
+    """``{perstag as mapped: field id}`` for every mapped perstag, read from ``GET /fields``.
+
+    Perstags compare in ActiveCampaign's normalised form (upper case, no blanks). An unknown
+    perstag is a ConfigError naming it, the list and host, and what to do. Costs
+    ``ceil(F/100)`` requests for F custom fields on the account (usually 1), none when
+    nothing is mapped.
+    """
+    if not perstags:
+        return {}
+    by_tag: dict[str, str] = {}
+    for page in offset_pages(client, "fields", "fields", kind="fields"):
+        for field in page:
+            by_tag.setdefault(
+                parse.normalise_perstag(field.get("perstag")), parse.as_id(field.get("id"))
+            )
+    missing = [p for p in perstags if parse.normalise_perstag(p) not in by_tag]
+    if missing:
+        names = ", ".join(missing)
+        raise ConfigError(
+            f"custom field(s) {names} mapped for list {list_id} do not exist on {client.host}: "
+            "create them in ActiveCampaign (Contacts > Fields, with that personalization tag) "
+            "or correct mapping.fields in the export"
+        )
+    return {p: by_tag[parse.normalise_perstag(p)] for p in perstags}
+
+
+def find_tag(client: Client, name: str) -> str | None:
+    """The id of the contact tag named exactly ``name`` (case-insensitive), or None.
+
+    ``GET /tags?search=`` matches by "contains", so the exact name is picked from the
+    answer. One request (a name matching more than 100 tags pages on).
+    """
+    wanted = name.strip().lower()
+    for page in offset_pages(client, "tags", "tags", kind="tags", params={"search": name}):
+        for tag in page:
+            if str(tag.get("tag", "")).strip().lower() == wanted and tag.get(
+                "tagType", "contact"
+            ) in (
+                "contact",
+                None,
+                "",
+            ):
+                return parse.as_id(tag.get("id"))
+    return None
+
+
+def ensure_tag(client: Client, name: str) -> str:
+    """The id of tag ``name``, creating it when missing.
+
+    Creating is the product's one non-idempotent request (a resent create could make a
+    second tag of the same name), so it is sent with ``idempotent=False``; after an
+    ambiguous failure the tag is looked up again before another create is tried.
+    """
+    for _ in range(3):
+        found = find_tag(client, name)
+        if found:
+            return found
+        try:
+            reply = client.request(
+                "POST",
+                "tags",
+                kind="tag_create",
+                json={"tag": {"tag": name, "tagType": "contact", "description": ""}},
+                idempotent=False,
+            )
+        except TransientError:
+            continue
+        tag = reply.body.get("tag") if isinstance(reply.body, dict) else None
+        if isinstance(tag, dict) and parse.as_id(tag.get("id")):
+            return parse.as_id(tag.get("id"))
+    raise TransientError(f"could not create tag {name!r} on {client.host}; try again later")

@@ -1,0 +1,147 @@
+"""Pacing: the client waits *before* it sends, so that alone on an account it is never
+answered 429 (SPEC §4).
+
+Two kinds of limit, both per account host and shared by everything in the process:
+
+- :class:`Pacer` spaces request starts evenly (``1/rate`` apart, a burst of one), with a
+  small safety margin: the server counts arrivals, and network jitter can bring two
+  evenly spaced requests closer than they left. ActiveCampaign allows 5 requests/s per
+  account; a connection may ask for less (``rate_limit``) when other integrations share it.
+  A 429 pauses the pacer for everyone (``pause_until``), as ``Retry-After`` asks.
+- :class:`WindowLimiter` allows at most N starts in any sliding window (the bulk importer's
+  100 multi-contact / 20 single-contact requests per minute). A sliding window is stricter
+  than a fixed per-minute counter, so it also satisfies a server that counts fixed minutes.
+
+:func:`limits_for` is the module-level registry: one :class:`HostLimits` per (host, clock),
+so every export in the process that talks to one account shares one budget. Clients given
+a fake clock (tests) get their own limiter and never disturb the real one. When two
+connections to the same host ask for different rates, the lowest wins: both are this
+product, and the lowest is what the user promised to stay under.
+
+The limiters are thread-safe: a slot is reserved under a lock, then waited for outside it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+SAFETY = 1.05
+"""Requests are spaced 5 % wider than the limit asks (a margin for network jitter)."""
+
+BULK_MULTI_PER_MINUTE = 100
+BULK_SINGLE_PER_MINUTE = 20
+WINDOW_MARGIN = 1.0
+"""Seconds added to the per-minute window, for the same reason as :data:`SAFETY`."""
+
+
+class Pacer:
+    """Evenly spaced request starts at most ``rate`` per second (a GCRA with burst 1)."""
+
+    def __init__(self, rate: float, clock: Clock, sleep: Sleep) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self._interval = SAFETY / rate
+        self._clock = clock
+        self._sleep = sleep
+        self._next = -math.inf
+        self._lock = threading.Lock()
+
+    @property
+    def rate(self) -> float:
+        return SAFETY / self._interval
+
+    def lower_rate(self, rate: float) -> None:
+        """Use ``rate`` from now on if it is lower than the current one."""
+        with self._lock:
+            self._interval = max(self._interval, SAFETY / rate)
+
+    def acquire(self) -> float:
+        """Wait for this request's slot; returns how long it waited."""
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        wait = start - now
+        if wait > 0:
+            self._sleep(wait)
+        return max(wait, 0.0)
+
+    def pause_until(self, when: float) -> None:
+        """Nobody sends before ``when`` (a 429's Retry-After applies to the whole account)."""
+        with self._lock:
+            self._next = max(self._next, when)
+
+
+class WindowLimiter:
+    """At most ``limit`` starts in any ``window`` seconds."""
+
+    def __init__(self, limit: int, window: float, clock: Clock, sleep: Sleep) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._sleep = sleep
+        self._starts: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Wait until a start is allowed and record it; returns how long it waited."""
+        with self._lock:
+            now = self._clock()
+            start = now
+            if len(self._starts) >= self.limit:
+                start = max(now, self._starts[-self.limit] + self.window)
+            self._starts.append(start)
+            while len(self._starts) > self.limit:
+                self._starts.popleft()
+        wait = start - now
+        if wait > 0:
+            self._sleep(wait)
+        return max(wait, 0.0)
+
+    def free_at(self) -> float:
+        """When the next start would be allowed (now, if the window has room)."""
+        with self._lock:
+            if len(self._starts) < self.limit:
+                return self._clock()
+            return self._starts[-self.limit] + self.window
+
+
+@dataclass(frozen=True, slots=True)
+class HostLimits:
+    """Everything that paces requests to one account."""
+
+    requests: Pacer
+    bulk_multi: WindowLimiter
+    bulk_single: WindowLimiter
+
+    def bulk(self, contacts: int) -> WindowLimiter:
+        return self.bulk_single if contacts == 1 else self.bulk_multi
+
+
+_registry: dict[tuple[str, Clock], HostLimits] = {}
+_registry_lock = threading.Lock()
+
+
+def limits_for(host: str, rate: float, clock: Clock, sleep: Sleep) -> HostLimits:
+    """The process-wide limits of ``host`` (created on first use; lowest rate wins)."""
+    key = (host.lower(), clock)
+    with _registry_lock:
+        limits = _registry.get(key)
+        if limits is None:
+            window = 60.0 + WINDOW_MARGIN
+            limits = HostLimits(
+                Pacer(rate, clock, sleep),
+                WindowLimiter(BULK_MULTI_PER_MINUTE, window, clock, sleep),
+                WindowLimiter(BULK_SINGLE_PER_MINUTE, window, clock, sleep),
+            )
+            _registry[key] = limits
+        else:
+            limits.requests.lower_rate(rate)
+        return limits

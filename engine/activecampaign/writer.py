@@ -1,0 +1,231 @@
+"""Applying ContactWrites to one list, and reporting per contact what really happened.
+
+Routing (decisions, SPEC §4 and the API reference §5-§7):
+
+- RESUBSCRIBE (someone the product itself removed comes back): bulk import refuses to
+  re-subscribe an unsubscribed contact, so it is done per contact: ``GET /contacts?email=``
+  for the id, ``POST /contactLists`` status 1 with ``sourceid`` 4, then the removal marker's
+  contactTag is deleted (after the subscribe: a crash in between leaves an active member
+  with a stale marker, never an unsubscribed one without it). Its value and tag changes
+  then go with the others as a KEEP write. 4 requests + the KEEP write.
+- Small change sets (at most 10 contacts, as ActiveCampaign's docs advise) go through the
+  contact endpoints: ``contact/sync`` (camelCase; only the keys to change), ``contactLists``
+  for the membership, ``contactTags`` for tags (tag ids resolved, missing tags created).
+  Before a SUBSCRIBE the contact's list status is read: someone who unsubscribed (or
+  bounced) since the plan was made is rejected, never re-subscribed.
+- Everything else goes through bulk import (:mod:`engine.activecampaign.bulk`).
+
+Every write is idempotent (see :mod:`engine.activecampaign.retry`), so retries are safe.
+Custom fields are resolved from perstags first: an unknown perstag is a ConfigError raised
+before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from engine.contacts import ListStatus, removal_marker
+from engine.errors import DestinationError
+
+from . import parse
+from .bulk import Outcome, email_problem, import_all, prepare
+from .client import Client, StatsSnapshot
+from .lookup import ensure_tag, field_ids, find_tag
+from .model import ContactWrite, Membership, Rejection, WriteReport
+
+SMALL = 10
+
+
+@dataclass(slots=True)
+class _Context:
+    client: Client
+    list_id: int
+    fields: dict[str, str]
+    tag_ids: dict[str, str] = field(default_factory=dict)
+
+    def tag_id(self, name: str) -> str:
+        if name not in self.tag_ids:
+            self.tag_ids[name] = ensure_tag(self.client, name)
+        return self.tag_ids[name]
+
+
+def write_contacts(
+    client: Client,
+    list_id: int,
+    writes: Sequence[ContactWrite],
+    progress: Callable[[int, int], None] | None = None,
+) -> WriteReport:
+    """Apply ``writes`` to list ``list_id``; per contact: applied, rejected or unknown."""
+    before = client.stats.snapshot()
+    perstags = sorted(
+        {k.removeprefix("fields.") for w in writes for k in w.values if k.startswith("fields.")}
+    )
+    ctx = _Context(client, list_id, field_ids(client, perstags, list_id))
+    outcome = Outcome()
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None and count:
+            progress(done, len(writes))
+
+    rest = [w for w in writes if w.membership is not Membership.RESUBSCRIBE]
+    for write in writes:
+        if write.membership is Membership.RESUBSCRIBE:
+            follow_up = _resubscribe(ctx, write, outcome)
+            if follow_up is None:
+                advance(1)
+            else:
+                rest.append(follow_up)
+    if len(rest) <= SMALL:
+        for write in rest:
+            _write_one(ctx, write, outcome)
+            advance(1)
+    else:
+        import_all(client, prepare(rest, list_id, ctx.fields, outcome), outcome, advance)
+    return _report(client, before, outcome)
+
+
+def _report(client: Client, before: StatsSnapshot, outcome: Outcome) -> WriteReport:
+    after = client.stats.snapshot()
+    requests = {
+        kind: count - before.requests.get(kind, 0)
+        for kind, count in after.requests.items()
+        if count - before.requests.get(kind, 0)
+    }
+    return WriteReport(
+        applied=tuple(outcome.applied),
+        rejected=tuple(outcome.rejected),
+        unknown=tuple(outcome.unknown),
+        requests=requests,
+        retries=after.retries - before.retries,
+    )
+
+
+def _resubscribe(ctx: _Context, write: ContactWrite, outcome: Outcome) -> ContactWrite | None:
+    """Re-subscribe; returns the KEEP write still to do (None when finished or failed)."""
+    client = ctx.client
+    try:
+        body = client.get("contacts", kind="contacts", params={"email": write.email})
+        found = [
+            c
+            for c in parse.items(body, "contacts")
+            if parse.normalise_email(c.get("email")) == write.email
+        ]
+        if not found:
+            outcome.rejected.append(
+                Rejection(write.email, "contact no longer exists in ActiveCampaign")
+            )
+            return None
+        contact_id = parse.as_id(found[0].get("id"))
+        _set_status(ctx, contact_id, ListStatus.ACTIVE, sourceid=4)
+        _drop_marker(ctx, contact_id)
+    except DestinationError as exc:
+        outcome.unknown.append(Rejection(write.email, f"re-subscribe failed: {exc}"))
+        return None
+    if not write.values and not write.tags:
+        outcome.applied.append(write.email)
+        return None
+    return replace(write, membership=Membership.KEEP)
+
+
+def _set_status(ctx: _Context, contact_id: str, status: ListStatus, sourceid: int = 0) -> None:
+    entry: dict[str, object] = {"list": ctx.list_id, "contact": contact_id, "status": status.value}
+    if sourceid:
+        entry["sourceid"] = sourceid
+    ctx.client.request("POST", "contactLists", kind="contact_list", json={"contactList": entry})
+
+
+def _drop_marker(ctx: _Context, contact_id: str) -> None:
+    """Delete the removal marker's contactTag (404: already gone, which is the goal)."""
+    marker_id = find_tag(ctx.client, removal_marker(ctx.list_id))
+    if marker_id is None:
+        return
+    body = ctx.client.get(f"contacts/{contact_id}/contactTags", kind="contact_tags")
+    for link in parse.items(body, "contactTags"):
+        if parse.as_id(link.get("tag")) == marker_id:
+            ctx.client.request(
+                "DELETE",
+                f"contactTags/{parse.as_id(link.get('id'))}",
+                kind="contact_tag_delete",
+                accept=(404,),
+            )
+
+
+def _write_one(ctx: _Context, write: ContactWrite, outcome: Outcome) -> None:
+    """The small path for one contact: sync, membership, tags."""
+    problem = email_problem(write.email)
+    if problem:
+        outcome.rejected.append(Rejection(write.email, problem))
+        return
+    try:
+        reply = ctx.client.request(
+            "POST",
+            "contact/sync",
+            kind="contact_sync",
+            json=_sync_body(ctx, write),
+            accept=(400, 422),
+        )
+        contact = reply.body.get("contact") if isinstance(reply.body, dict) else None
+        if reply.status >= 300 or not isinstance(contact, dict):
+            reason = parse.error_message(reply.body) or f"contact/sync answered {reply.status}"
+            outcome.rejected.append(Rejection(write.email, reason))
+            return
+        refusal = _membership(ctx, write, parse.as_id(contact.get("id")))
+        if refusal:
+            outcome.rejected.append(Rejection(write.email, refusal))
+            return
+    except DestinationError as exc:
+        outcome.unknown.append(Rejection(write.email, f"not confirmed: {exc}"))
+        return
+    outcome.applied.append(write.email)
+
+
+def _sync_body(ctx: _Context, write: ContactWrite) -> dict[str, object]:
+    names = {"first_name": "firstName", "last_name": "lastName", "phone": "phone"}
+    contact: dict[str, object] = {"email": write.email}
+    values = []
+    for key, value in write.values.items():
+        if key in names:
+            contact[names[key]] = value
+        elif key.startswith("fields."):
+            values.append({"field": ctx.fields[key.removeprefix("fields.")], "value": value})
+    if values:
+        contact["fieldValues"] = values
+    return {"contact": contact}
+
+
+def _membership(ctx: _Context, write: ContactWrite, contact_id: str) -> str | None:
+    """Membership and tags of one contact; returns a refusal reason, or None when done."""
+    tags = list(write.tags)
+    match write.membership:
+        case Membership.SUBSCRIBE:
+            status = _list_status(ctx, contact_id)
+            if status in (ListStatus.UNSUBSCRIBED, ListStatus.BOUNCED):
+                what = status.name.lower()
+                return f"{what} from the list since the plan was made; not re-subscribed"
+            if status is not ListStatus.ACTIVE:
+                _set_status(ctx, contact_id, ListStatus.ACTIVE)
+        case Membership.UNSUBSCRIBE:
+            _set_status(ctx, contact_id, ListStatus.UNSUBSCRIBED)
+            tags.append(removal_marker(ctx.list_id))
+        case Membership.KEEP | Membership.RESUBSCRIBE:
+            pass
+    for name in dict.fromkeys(tags):
+        link = {"contactTag": {"contact": contact_id, "tag": ctx.tag_id(name)}}
+        reply = ctx.client.request(
+            "POST", "contactTags", kind="contact_tag", json=link, accept=(422,)
+        )
+        if reply.status == 422 and "exist" not in parse.error_message(reply.body).lower():
+            return f"tag {name!r} not added: {parse.error_message(reply.body)}"
+    return None
+
+
+def _list_status(ctx: _Context, contact_id: str) -> ListStatus | None:
+    body = ctx.client.get(f"contacts/{contact_id}/contactLists", kind="contact_lists")
+    for entry in parse.items(body, "contactLists"):
+        if parse.as_int(entry.get("list"), -1) == int(ctx.list_id):
+            return ListStatus.parse(entry.get("status"))
+    return None
