@@ -1,0 +1,97 @@
+"""``/fields`` (custom fields) and ``/fieldValues``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import render
+from .context import Sandbox
+from .store import normalise_perstag
+from .web import Request, Response, Route, invalid, page_bounds, route
+
+FIELD_KEYS = ("title", "type", "descript", "isrequired", "perstag", "defval", "visible")
+
+
+def get_fields(sb: Sandbox, req: Request) -> Response:
+    limit, offset = page_bounds(req.query, default=100)
+    perstag = req.query.get("filters[perstag]")
+    where, args = ("WHERE perstag = ?", [normalise_perstag(perstag)]) if perstag else ("", [])
+    with sb.store.read() as conn:
+        total = conn.execute(f"SELECT count(*) FROM fields {where}", args).fetchone()[0]
+        rows = conn.execute(
+            f"SELECT * FROM fields {where} ORDER BY id LIMIT ? OFFSET ?", [*args, limit, offset]
+        ).fetchall()
+    body = {
+        "fieldOptions": [],
+        "fieldRels": [],
+        "fields": [render.field(r, req.base) for r in rows],
+        "meta": {"total": str(total), "selected": None},
+    }
+    return Response(200, body)
+
+
+def create_field(sb: Sandbox, req: Request) -> Response:
+    """Create a custom field; the perstag is normalised (``"My Tag"`` -> ``"MYTAG"``).
+
+    A perstag already in use answers 422 ``duplicate`` (perstags are unique).
+    """
+    payload = req.json()
+    data = payload.get("field") if isinstance(payload, dict) else None
+    if not isinstance(data, dict) or not str(data.get("title") or "").strip():
+        raise invalid(
+            "Field title was not provided.", "/data/attributes/title", code="field_missing"
+        )
+    values = {k: str(data[k]) for k in FIELD_KEYS if data.get(k) is not None}
+    values["perstag"] = normalise_perstag(values.get("perstag") or values["title"])
+    ordernum = (
+        int(str(data.get("ordernum") or 1)) if str(data.get("ordernum") or 1).isdigit() else 1
+    )
+    now = sb.clock()
+    with sb.store.write() as conn:
+        taken = conn.execute("SELECT 1 FROM fields WHERE perstag = ?", (values["perstag"],))
+        if taken.fetchone() is not None:
+            raise invalid(
+                "Personalization tag already exists.", "/data/attributes/perstag", code="duplicate"
+            )
+        columns = [*values, "ordernum", "cdate", "udate"]
+        cur = conn.execute(
+            f"INSERT INTO fields ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            (*values.values(), ordernum, now, now),
+        )
+    field_id = int(cur.lastrowid or 0)
+    record: dict[str, Any] = dict(values)
+    record.update(created_by="1", updated_by="1", cdate=render.iso(now), udate=render.iso(now))
+    record.update(ordernum=ordernum, links=render.field_links(req.base, field_id), id=str(field_id))
+    return Response(201, {"field": record})
+
+
+def get_field_values(sb: Sandbox, req: Request) -> Response:
+    limit, offset = page_bounds(req.query)
+    where, args = ["1 = 1"], list[Any]()
+    if field_id := req.query.get("filters[fieldid]", "").strip():
+        where.append("field_id = ?")
+        args.append(int(field_id) if field_id.isdigit() else -1)
+    if "filters[val]" in req.query:
+        where.append("value = ?")
+        args.append(req.query["filters[val]"])
+    clause = " AND ".join(where)
+    with sb.store.read() as conn:
+        total = conn.execute(f"SELECT count(*) FROM field_values WHERE {clause}", args).fetchone()[
+            0
+        ]
+        rows = conn.execute(
+            f"SELECT * FROM field_values WHERE {clause} ORDER BY id LIMIT ? OFFSET ?",
+            [*args, limit, offset],
+        ).fetchall()
+    body = {
+        "fieldValues": [render.field_value(r, req.base) for r in rows],
+        "meta": {"total": str(total)},
+    }
+    return Response(200, body)
+
+
+ROUTES: tuple[Route, ...] = (
+    route("GET", "/fields", get_fields),
+    route("POST", "/fields", create_field),
+    route("GET", "/fieldValues", get_field_values),
+)

@@ -1,0 +1,56 @@
+"""The sandbox's knobs: one frozen value, deterministic when ``seed`` is set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SANDBOX_DEFAULT_KEY = "sandbox"
+"""The API key the sandbox accepts unless told otherwise (``host: sandbox`` needs none)."""
+
+FAULT_KINDS = ("502", "503", "drop")
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxSettings:
+    """How the sandbox behaves.
+
+    - ``api_key``: the only ``Api-Token`` accepted; anything else gets 403.
+    - ``rate_limit``: requests per second for the whole account (every client of this
+      sandbox), answered with 429 beyond it; ``None`` turns the limit off.
+    - ``bulk_multi_per_minute`` / ``bulk_single_per_minute``: bulk-import requests a
+      minute with several / one contact; beyond them HTTP 400 "Rate limit exceeded."
+      (``None`` = no limit).
+    - ``fault_rate``: probability that a request fails with one of ``fault_kinds``
+      (``"502"``, ``"503"`` or ``"drop"`` = the connection closes without an answer). The
+      fault is decided before anything else, so a failed request never changed anything.
+    - ``latency``: seconds added to every answer.
+    - ``bulk_delay``: seconds a bulk batch takes; it reads ``false`` for the first half,
+      ``active`` for the second, then ``completed``. With 0 a batch completes on the next
+      request (an ``import/info`` poll at the latest).
+    - ``seed``: makes faults and batch ids reproducible.
+    """
+
+    api_key: str = SANDBOX_DEFAULT_KEY
+    rate_limit: float | None = 5.0
+    bulk_multi_per_minute: int | None = 100
+    bulk_single_per_minute: int | None = 20
+    fault_rate: float = 0.0
+    fault_kinds: tuple[str, ...] = FAULT_KINDS
+    latency: float = 0.0
+    bulk_delay: float = 0.0
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fault_rate <= 1.0:
+            raise ValueError("fault_rate must be between 0 and 1")
+        unknown = set(self.fault_kinds) - set(FAULT_KINDS)
+        if unknown or not self.fault_kinds:
+            raise ValueError(f"fault_kinds must be some of {FAULT_KINDS}")
+        if self.rate_limit is not None and self.rate_limit <= 0:
+            raise ValueError("rate_limit must be positive (or None for no limit)")
+
+    def __repr__(self) -> str:  # the key is a secret in spirit: never shown
+        return (
+            f"SandboxSettings(api_key='***', rate_limit={self.rate_limit}, "
+            f"fault_rate={self.fault_rate}, bulk_delay={self.bulk_delay}, seed={self.seed})"
+        )
