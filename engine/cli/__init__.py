@@ -51,7 +51,10 @@ _register()
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: user errors print one message (exit 1); bugs print a notice."""
     try:
-        app(args=argv, prog_name="sync", standalone_mode=False)
+        # Without standalone mode click *returns* the code of typer.Exit instead of raising.
+        code = app(args=argv, prog_name="sync", standalone_mode=False)
+        if isinstance(code, int):
+            return code
     except SystemExit as exc:  # typer.Exit / click exits
         return int(exc.code or 0)
     except ManifestError as exc:
