@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-from . import validate  # noqa: F401
+from . import (
+    codeowners,  # noqa: F401
+    init,  # noqa: F401
+    validate,  # noqa: F401
+)

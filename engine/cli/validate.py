@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..codeowners import codeowners_diagnostics
 from ..errors import Diagnostic, ManifestError
 from ..loader import load_project
 from ..manifest_schema import KINDS, all_schemas, schema_for
@@ -30,7 +31,11 @@ def validate(ctx: typer.Context) -> None:
             f"{errors} error(s){tail} in the manifests; nothing was checked online", err=True
         )
         raise typer.Exit(1) from None
-    _print(project.warnings, state)
+    owners = tuple(codeowners_diagnostics(project))
+    _print(project.warnings + owners, state)
+    if any(d.is_error for d in owners):
+        typer.echo("CODEOWNERS does not match the manifests; run `sync codeowners`", err=True)
+        raise typer.Exit(1)
     typer.echo(f"Valid: {summary(project)}")
 
 

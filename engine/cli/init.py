@@ -1,0 +1,49 @@
+"""``sync init DIR``: scaffold a workspace that passes ``sync validate`` as it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import templates
+from ..codeowners import repo_root
+from . import app
+
+
+@app.command("init")
+def init_command(
+    directory: Annotated[Path, typer.Argument(help="Folder of the new workspace (a repo root).")],
+    admins: Annotated[
+        str | None, typer.Option("--admins", help="GitHub team of admins, e.g. @acme/ops.")
+    ] = None,
+    contributors: Annotated[
+        str | None,
+        typer.Option("--contributors", help="GitHub team of contributors, e.g. @acme/marketing."),
+    ] = None,
+    package: Annotated[
+        str | None,
+        typer.Option(
+            "--package",
+            help="pip requirement the workflow installs (default: this version from PyPI).",
+        ),
+    ] = None,
+) -> None:
+    """Create folders, example manifests, sync.yaml, .gitignore, the workflow and CODEOWNERS."""
+    root = directory.resolve()
+    requirement = package or templates.package_requirement()
+    _, written = templates.scaffold(
+        root, requirement=requirement, admins=admins, contributors=contributors
+    )
+    for path in written:
+        typer.echo(f"created {path}")
+    if repo_root(root) != root:
+        typer.echo(
+            f"note: {root} is inside the git repository {repo_root(root)}; GitHub reads "
+            ".github/ only at the repository root: move it there",
+            err=True,
+        )
+    if not admins:
+        typer.echo("no --admins team: add teams to sync.yaml, then run `sync codeowners`")
+    typer.echo(f"next: cd {directory} && sync validate && sync plan")
