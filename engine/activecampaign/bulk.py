@@ -6,9 +6,9 @@
   measured on the exact bytes sent.
 - A 400 naming contacts (``failureReasons: [{contact, failureReason}]``) means nothing was
   queued: the named contacts are rejected with their reason and the rest is sent again.
-  ``contact`` is read as a 0-based index into the batch's ``contacts`` array (as the
-  sandbox does; UNCERTAIN for the real service, whose docs do not say), or as an email
-  when it is one.
+  ``contact`` is read as the 1-based position in the batch's ``contacts`` array (the only
+  evidence, a third-party guide, says 1-based; the official page does not say: UNCERTAIN),
+  or as an email when it is one.
 - A queued batch is followed through ``GET /import/info`` with growing poll intervals
   until ``completed`` (or ``failed``/``interrupted``), within a deadline. Contacts listed in
   ``failure`` are rejected; the others of a completed batch are applied. A batch that
@@ -191,7 +191,7 @@ def named_failures(body: object, batch: Sequence[Encoded]) -> dict[int, str]:
         if isinstance(ref, str) and "@" in ref:
             index = by_email.get(parse.normalise_email(ref), -1)
         else:
-            index = parse.as_int(ref, default=-1)
+            index = parse.as_int(ref, default=0) - 1
         if 0 <= index < len(batch):
             named[index] = why.strip()
     return named
