@@ -176,10 +176,14 @@ class _Run:
         for mark, message in doc.duplicates:
             self._error(Location(label, mark.line, mark.col), message)
         if not isinstance(doc.data, dict):
+            if isinstance(doc.data, list):  # "- name: x" lists: keep names for references
+                names = [i.get("name") for i in doc.data if isinstance(i, dict)]
+                self.guessed.setdefault(kind, set()).update(n for n in names if isinstance(n, str))
             shape = "a list" if isinstance(doc.data, list) else f"'{doc.data}'"
             self._error(
                 Location(label, doc.start.line, doc.start.col),
-                f"a {what} document must be a mapping of keys (name: ..., ...), not {shape}",
+                f"a {what} document must be a mapping of keys (name: ..., ...), not {shape}"
+                + ("; to define several, separate documents with ---" if shape == "a list" else ""),
             )
             return None
         data = resolver.document(kind, doc)

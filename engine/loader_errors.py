@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from .errors import Diagnostic, Location
-from .loader_suggest import did_you_mean
+from .loader_suggest import closest, did_you_mean
 from .loader_yaml import Document, KeyPath
 
 HIDDEN_KEYS = frozenset({"api_key", "url"})
@@ -48,9 +48,12 @@ def diagnostics_for(
     """One diagnostic per problem in ``exc`` (``data`` is what was validated)."""
     out: list[Diagnostic] = []
     unions: dict[KeyPath, list[ErrorDetails]] = {}
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for error in errors:
         loc = tuple(p for p in error["loc"] if p != "[key]")
         path, tail = _split(data, loc)
+        if error["type"] == "missing" and _misspelt(errors, model, path, str(loc[-1])):
+            continue  # the unknown-key diagnostic already says "did you mean '<this key>'?"
         if error["type"] not in ("missing", "extra_forbidden") and tail:
             unions.setdefault(path, []).append(error)
             continue
@@ -60,6 +63,19 @@ def diagnostics_for(
         message = f"expected {' or '.join(phrases)}, got {_describe(errors[0]['input'], path)}"
         out.append(_at(doc.value_mark(path), label, _prefixed(path, message)))
     return out
+
+
+def _misspelt(
+    errors: list[ErrorDetails], model: type[BaseModel], parent: KeyPath, key: str
+) -> bool:
+    """Whether an unknown key beside the missing ``key`` is a near miss of it."""
+    allowed = _allowed_keys(model, parent) or []
+    for error in errors:
+        loc = _keypath(p for p in error["loc"] if p != "[key]")
+        near = error["type"] == "extra_forbidden" and loc[:-1] == parent
+        if near and closest(str(loc[-1]), allowed) == key:
+            return True
+    return False
 
 
 def _split(data: object, loc: tuple[str | int, ...]) -> tuple[KeyPath, KeyPath]:

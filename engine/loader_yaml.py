@@ -144,6 +144,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> YAMLSyntaxError:
         message += ")"
     if "mapping values are not allowed" in problem:
         message += "; a value that contains ': ' needs quotes"
+    if "expected <block end>" in problem or "could not find expected ':'" in problem:
+        message += "; check the indentation of this line and the one before"
     if "found character '\\t'" in problem:
         message += "; indent with spaces, not tabs"
     return YAMLSyntaxError(where, message)
