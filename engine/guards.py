@@ -27,6 +27,10 @@ from .manifest import ActiveCampaignConnection
 from .plan import Action, ExportPlan
 
 
+def _contacts(count: int) -> str:
+    return f"{count:,} contact" if count == 1 else f"{count:,} contacts"
+
+
 def _where(plan: ExportPlan) -> str:
     return f"export '{plan.export}' (list {plan.list_id} on '{plan.connection}')"
 
@@ -60,7 +64,7 @@ def empty_mirror_guard(plan: ExportPlan, policy: Policy) -> str | None:
         return None
     return (
         f"{_where(plan)}: the segments came back empty, so this mirror plan would "
-        f"unsubscribe all {removals:,} active members of the list. Check the segments' "
+        f"unsubscribe all {removals:,} active member(s) of the list. Check the segments' "
         "queries and source; if emptying the list is really intended, run again with "
         "--allow-removals."
     )
@@ -75,7 +79,7 @@ def removals_guard(plan: ExportPlan, policy: Policy) -> str | None:
     limit = policy.removal_limit
     of_what = f" of {plan.active_members:,} active members" if limit.percent else ""
     return (
-        f"{_where(plan)}: this mirror plan would unsubscribe {removals:,} contacts, more "
+        f"{_where(plan)}: this mirror plan would unsubscribe {_contacts(removals)}, more "
         f"than limits.max_removals ({limit}{of_what}). Check the segments; if these "
         "removals are intended, run again with --allow-removals, or raise "
         "limits.max_removals in the export."

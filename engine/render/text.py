@@ -1,0 +1,69 @@
+"""Terminal output of a plan, read like Terraform's (SPEC §3).
+
+::
+
+    vip-newsletter -> list 12 on ac-prod (mirror)
+
+      + ana@example.com
+          first_name: "Ana"
+      ~ bo@example.com
+          phone: "555-0100" -> "555-0199"
+      - cy@example.com
+      ! di@example.com (unsubscribed)
+
+      invalid rows (not sent):
+        high-value:17 "not-an-email": invalid email
+
+    vip-newsletter: 1 to add, 1 to update, 1 to remove, 40 unchanged, 1 skipped, 1 invalid
+
+Refusals are printed in their own block, marked ``REFUSED``, before the summary line.
+The terminal is the user's own, so emails and values are shown in full.
+"""
+
+from __future__ import annotations
+
+from ..plan import Action, ExportPlan, Plan
+from .lines import conflict_line, head, invalid_line, same, summary_line, value_lines
+
+COLORS = {
+    Action.ADD: "32",  # green
+    Action.UPDATE: "33",  # yellow
+    Action.REMOVE: "31",  # red
+    Action.SKIP: "35",  # magenta
+}
+REFUSED = "1;31"  # bold red
+
+
+def paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    """The whole plan as terminal text; ``color`` adds ANSI colors."""
+    if not plan.exports:
+        return "No exports to plan.\n"
+    return "\n".join(export_text(export, color=color) for export in plan.exports)
+
+
+def export_text(plan: ExportPlan, *, color: bool = False) -> str:
+    lines = [f"{plan.export} -> list {plan.list_id} on {plan.connection} ({plan.mode})", ""]
+    for change in (*plan.changes, *plan.skipped):
+        lines.append("  " + paint(head(change, same), COLORS[change.action], color))
+        lines.extend(f"      {line}" for line in value_lines(change))
+    if plan.invalid:
+        lines += ["", "  invalid rows (not sent):"]
+        lines += [f"    {invalid_line(row, values=True)}" for row in plan.invalid]
+    if plan.conflicts:
+        lines += ["", "  conflicting values (the first row in segment order wins):"]
+        lines += [f"    {conflict_line(c, same, values=True)}" for c in plan.conflicts]
+    if plan.changes or plan.skipped or plan.invalid or plan.conflicts:
+        lines.append("")
+    for refusal in plan.refusals:
+        lines.append(paint("REFUSED: ", REFUSED, color) + refusal)
+    if plan.refusals:
+        lines.append("")
+    summary = summary_line(plan)
+    if plan.refused:
+        summary += " " + paint("(refused: will not be applied)", REFUSED, color)
+    lines.append(summary)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,206 @@
+"""Renderers: text golden output, markdown masking and size limit, JSON shape."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from engine.activecampaign.model import Membership
+from engine.contacts import Conflict, InvalidRow
+from engine.plan import Action, Change, ExportPlan, Plan
+from engine.render import (
+    GITHUB_COMMENT_LIMIT,
+    mask_email,
+    render_json,
+    render_markdown,
+    render_text,
+)
+
+EMAIL = re.compile(r"(\S+)@[A-Za-z0-9.-]+")
+
+
+def small_plan() -> Plan:
+    vip = ExportPlan(
+        export="vip-newsletter",
+        connection="ac-prod",
+        list_id="12",
+        mode="mirror",
+        changes=(
+            Change(Action.ADD, "ana@example.com", after={"first_name": "Ana", "tags": ("vip",)}),
+            Change(
+                Action.ADD,
+                "cy@example.com",
+                {"first_name": "Cyrus", "phone": "555"},
+                {"first_name": "Cy", "phone": None},
+                "removed earlier by sync",
+                Membership.RESUBSCRIBE,
+            ),
+            Change(Action.UPDATE, "bo@example.com", {"phone": "555-0100"}, {"phone": "555-0199"}),
+            Change(Action.REMOVE, "cx@example.com"),
+        ),
+        skipped=(Change(Action.SKIP, "di@example.com", reason="unsubscribed"),),
+        unchanged=40,
+        invalid=(InvalidRow("high-value", 17, "not-an-email@", "invalid email"),),
+        conflicts=(Conflict("ed@example.com", "first_name", "Ed", "high-value:3", "Eddie", "r:9"),),
+    )
+    quiet = ExportPlan("quiet", "ac-prod", "3", "upsert", unchanged=5)
+    return Plan((vip, quiet), "2024-05-01T12:00:00Z")
+
+
+GOLDEN_TEXT = """\
+vip-newsletter -> list 12 on ac-prod (mirror)
+
+  + ana@example.com
+      first_name: "Ana"
+      tags: + vip
+  + cy@example.com (removed earlier by sync)
+      first_name: "Cyrus" -> "Cy"
+      phone: "555" -> (cleared)
+  ~ bo@example.com
+      phone: "555-0100" -> "555-0199"
+  - cx@example.com
+  ! di@example.com (unsubscribed)
+
+  invalid rows (not sent):
+    high-value:17 "not-an-email@": invalid email
+
+  conflicting values (the first row in segment order wins):
+    ed@example.com first_name: kept "Ed" (high-value:3), dropped "Eddie" (r:9)
+
+vip-newsletter: 2 to add, 1 to update, 1 to remove, 40 unchanged, 1 skipped, 1 invalid
+
+quiet -> list 3 on ac-prod (upsert)
+
+quiet: 0 to add, 0 to update, 0 to remove, 5 unchanged, 0 skipped, 0 invalid
+"""
+
+
+def test_text_reads_like_terraform() -> None:
+    assert render_text(small_plan()) == GOLDEN_TEXT
+
+
+def test_text_color_and_refusals() -> None:
+    plan = small_plan()
+    refused = ExportPlan("vip", "ac", "12", "mirror", refusals=("export 'vip': too many",))
+    text = render_text(Plan((plan.exports[0], refused), plan.created_at), color=True)
+    assert "\x1b[32m+ ana@example.com\x1b[0m" in text
+    assert "\x1b[31m- cx@example.com\x1b[0m" in text
+    assert "\x1b[1;31mREFUSED: \x1b[0mexport 'vip': too many" in text
+    assert "(refused: will not be applied)" in text
+    assert "\x1b[" not in render_text(plan)
+
+
+@pytest.mark.parametrize(
+    ("email", "masked"),
+    [
+        ("jane.doe@example.com", "j***@example.com"),
+        ("j@example.com", "j***@example.com"),
+        ("o'brien+tag@sub.example.co.uk", "o***@sub.example.co.uk"),
+        ("no-at-sign", "***"),
+        ("@example.com", "***"),
+    ],
+)
+def test_mask_email(email: str, masked: str) -> None:
+    assert mask_email(email) == masked
+
+
+def test_markdown_masks_every_email_and_value() -> None:
+    md = render_markdown(small_plan())
+    found = EMAIL.findall(md)
+    assert found, "the masked addresses are still listed"
+    assert len(found) == 6  # 4 changes, 1 skipped, 1 conflict
+    assert all(re.fullmatch(r"[a-z]\*\*\*", local) for local in found), found
+    for personal in ("Ana", "Cyrus", "555", "Eddie", "not-an-email"):
+        assert personal not in md
+    assert "+ a***@example.com: first_name, tags +vip" in md
+    assert "phone (cleared)" in md
+    assert "# invalid high-value:17: invalid email" in md
+
+
+def test_markdown_table_comes_first_then_folded_details() -> None:
+    md = render_markdown(small_plan())
+    table = md.index("| Export | List | Mode | Add | Update | Remove |")
+    assert table < md.index("<details>")
+    assert "| `vip-newsletter` | 12 | mirror | 2 | 1 | 1 | 40 | 1 | 1 | changes |" in md
+    assert "| `quiet` | 3 | upsert | 0 | 0 | 0 | 5 | 0 | 0 | no changes |" in md
+    assert md.count("<details>") == md.count("</details>") == 2
+
+
+def test_markdown_show_emails_shows_values() -> None:
+    md = render_markdown(small_plan(), show_emails=True)
+    assert '~ bo@example.com\n    phone: "555-0100" -> "555-0199"' in md
+    assert '# invalid high-value:17 "not-an-email@": invalid email' in md
+
+
+def test_markdown_refusals_are_prominent() -> None:
+    plan = small_plan()
+    refused = ExportPlan("vip", "ac", "12", "mirror", refusals=("export 'vip': too many",))
+    md = render_markdown(Plan((refused,), plan.created_at))
+    assert "| ⛔ refused |" in md
+    assert md.index("Refused") < md.index("<details>")
+    assert "- `vip`: export 'vip': too many" in md
+
+
+def test_markdown_fence_outlasts_backticks_in_values() -> None:
+    change = Change(Action.ADD, "a@example.com", after={"first_name": "``` x"})
+    md = render_markdown(
+        Plan((ExportPlan("e", "c", "1", "upsert", (change,)),), "t"), show_emails=True
+    )
+    assert "````diff\n" in md
+
+
+def big_plan(n: int) -> Plan:
+    changes = tuple(
+        Change(Action.UPDATE, f"person{i:06d}@example.com", {"phone": "1"}, {"phone": "2"})
+        for i in range(n)
+    )
+    skipped = tuple(Change(Action.SKIP, f"s{i}@example.com", reason="bounced") for i in range(50))
+    other = ExportPlan("second", "ac", "13", "upsert", changes=changes[:10], unchanged=1)
+    first = ExportPlan("big", "ac", "12", "upsert", changes=changes, skipped=skipped)
+    return Plan((first, other), "2024-05-01T12:00:00Z")
+
+
+@pytest.mark.parametrize("show_emails", [False, True])
+def test_markdown_stays_under_the_comment_limit(show_emails: bool) -> None:
+    plan = big_plan(100_000)
+    started = time.perf_counter()
+    md = render_markdown(plan, show_emails=show_emails)
+    assert time.perf_counter() - started < 5
+    assert len(md) < GITHUB_COMMENT_LIMIT
+    assert len(md) > 50_000  # the budget is used, not thrown away
+    shown = md.count("~ p")
+    hidden = re.search(r"_([\d,]+) more changes and 50 more skipped", md)
+    assert hidden, md[-500:]
+    assert shown + int(hidden.group(1).replace(",", "")) == 100_000
+    assert "see the JSON artifact" in md
+    assert "| `second` |" in md and "<code>second</code>" in md
+    assert md.count("<details>") == md.count("</details>") == 2
+
+
+def test_markdown_budget_is_a_parameter() -> None:
+    md = render_markdown(big_plan(2_000), max_chars=5_000)
+    assert len(md) <= 5_000
+    assert "more changes" in md
+
+
+def test_json_output_is_the_plan_json() -> None:
+    text = render_json(small_plan())
+    data = json.loads(text)
+    assert data == small_plan().to_json()
+    export = data["exports"][0]
+    assert list(export)[:9] == [
+        "export", "connection", "list_id", "mode", "summary",
+        "changes", "skipped", "invalid", "conflicts",
+    ]  # fmt: skip
+    assert export["changes"][1] == {
+        "action": "add",
+        "email": "cy@example.com",
+        "before": {"first_name": "Cyrus", "phone": "555"},
+        "after": {"first_name": "Cy", "phone": None},
+        "reason": "removed earlier by sync",
+        "membership": "resubscribe",
+    }
+    assert text == render_json(small_plan())
