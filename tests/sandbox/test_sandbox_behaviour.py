@@ -38,3 +38,41 @@ def test_wrong_api_key_is_403(make_sandbox: Factory) -> None:
     assert lists.json()["errors"][0]["title"] == "Forbidden"
     contacts = harness.http.get("/contacts", headers={"Api-Token": ""})
     assert (contacts.status_code, contacts.json()) == (403, {"message": "Forbidden"})
+
+
+def test_rate_limit_answers_429_with_retry_after_and_headers(make_sandbox: Factory) -> None:
+    harness = make_sandbox()  # default: 5 requests/s for the account
+    answers = [harness.http.get("/lists") for _ in range(6)]
+    assert [a.status_code for a in answers] == [200] * 5 + [429]
+    assert [a.headers["RateLimit-Remaining"] for a in answers[:5]] == ["4", "3", "2", "1", "0"]
+    refused = answers[5]
+    assert refused.headers["RateLimit-Limit"] == "5"
+    assert refused.headers["RateLimit-Remaining"] == "0"
+    assert int(refused.headers["Retry-After"]) >= 1
+    harness.clock.advance(int(refused.headers["Retry-After"]))
+    assert harness.http.get("/lists").status_code == 200
+
+
+def test_faults_are_decided_before_any_change(make_sandbox: Factory) -> None:
+    import httpx
+    import pytest
+
+    harness = make_sandbox(rate_limit=None, fault_rate=1.0, fault_kinds=("drop",), seed=1)
+    with pytest.raises(httpx.RemoteProtocolError):
+        harness.sync("a@example.com")
+    broken = make_sandbox(rate_limit=None, fault_rate=1.0, fault_kinds=("503",), seed=1)
+    assert broken.sync("a@example.com").status_code == 503
+    assert harness.store.list_summaries() == ()
+    with harness.store.read() as conn, broken.store.read() as other:
+        assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == 0
+        assert other.execute("SELECT count(*) FROM contacts").fetchone()[0] == 0
+
+
+def test_faults_are_reproducible_with_a_seed(make_sandbox: Factory) -> None:
+    def statuses(harness: Harness) -> list[int]:
+        return [harness.http.get("/lists").status_code for _ in range(30)]
+
+    knobs = {"rate_limit": None, "fault_rate": 0.3, "fault_kinds": ("502", "503"), "seed": 7}
+    first, second = statuses(make_sandbox(**knobs)), statuses(make_sandbox(**knobs))
+    assert first == second
+    assert {200, 502, 503} <= set(first)
