@@ -5,5 +5,7 @@ from __future__ import annotations
 from . import (
     codeowners,  # noqa: F401
     init,  # noqa: F401
+    reconcile,  # noqa: F401
+    sandbox,  # noqa: F401
     validate,  # noqa: F401
 )

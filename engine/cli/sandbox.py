@@ -1,0 +1,105 @@
+"""``sync sandbox ...``: serve, seed, reset and inspect the embedded ActiveCampaign sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..activecampaign.sandbox import SANDBOX_DEFAULT_KEY, SandboxApp, SandboxSettings, Store
+from ..activecampaign.sandbox.seed import default_data, seed_project
+from ..activecampaign.sandbox.server import LOOPBACK, make_server
+from ..activecampaign.sandbox.store import STATUS_NAMES
+from . import app
+from .context import CliState
+
+sandbox_app = typer.Typer(help="The embedded ActiveCampaign sandbox (host: sandbox).")
+app.add_typer(sandbox_app, name="sandbox")
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option("--data", help="Sandbox data file (default: <workspace>/.sync/sandbox.sqlite3)."),
+]
+
+
+def _data(ctx: typer.Context, data: Path | None) -> Path:
+    state: CliState = ctx.obj
+    return data if data is not None else default_data(state.workspace)
+
+
+@sandbox_app.command("serve")
+def serve(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0: any free one).")] = 0,
+    api_key: Annotated[
+        str, typer.Option("--api-key", help="The Api-Token clients must send.")
+    ] = SANDBOX_DEFAULT_KEY,
+    data: DataOption = None,
+    rate_limit: Annotated[
+        float, typer.Option("--rate-limit", help="Requests/s for the account (0: no limit).")
+    ] = 5.0,
+) -> None:
+    """Serve the sandbox over HTTP on 127.0.0.1 until interrupted."""
+    settings = SandboxSettings(api_key=api_key, rate_limit=rate_limit or None)
+    application = SandboxApp.open(_data(ctx, data), settings)
+    server = make_server(application, port)
+    typer.echo(
+        f"sandbox serving http://{LOOPBACK}:{server.server_address[1]}/api/3 "
+        f"(data: {application.sandbox.store.path}); Ctrl-C stops it"
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+    finally:
+        server.server_close()
+        application.close()
+
+
+@sandbox_app.command("seed")
+def seed(ctx: typer.Context, data: DataOption = None) -> None:
+    """Create the lists and custom fields the workspace's sandbox exports need."""
+    from ..loader import load_project
+
+    state: CliState = ctx.obj
+    project = load_project(state.workspace, state.vars)
+    store = Store(_data(ctx, data))
+    try:
+        seeded = seed_project(store, project)
+    finally:
+        store.close()
+    for list_id, name in seeded.lists:
+        typer.echo(f"list {list_id}: {name}")
+    for perstag, field_id in seeded.fields:
+        typer.echo(f"field {field_id}: {perstag}")
+    if not seeded.lists:
+        typer.echo("no export uses a sandbox connection (host: sandbox); nothing to seed")
+
+
+@sandbox_app.command("reset")
+def reset(ctx: typer.Context, data: DataOption = None) -> None:
+    """Delete everything in the sandbox (lists, contacts, fields, tags, batches)."""
+    store = Store(_data(ctx, data))
+    try:
+        store.reset()
+    finally:
+        store.close()
+    typer.echo(f"sandbox emptied: {store.path}")
+
+
+@sandbox_app.command("lists")
+def lists(ctx: typer.Context, data: DataOption = None) -> None:
+    """Show the sandbox's lists with member counts by status."""
+    store = Store(_data(ctx, data))
+    try:
+        summaries = store.list_summaries()
+    finally:
+        store.close()
+    if not summaries:
+        typer.echo("no lists (run: sync sandbox seed)")
+    for summary in summaries:
+        counts = ", ".join(
+            f"{summary.counts.get(s, 0)} {name}" for s, name in sorted(STATUS_NAMES.items())
+        )
+        typer.echo(f"{summary.id}\t{summary.name}\t{summary.total} members ({counts})")
