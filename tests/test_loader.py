@@ -184,3 +184,12 @@ def test_a_folder_without_manifests_is_a_config_error(tmp_path: Path) -> None:
         load_project(tmp_path)
     with pytest.raises(ConfigError, match="does not exist"):
         load_project(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8080", "localhost:9000", "[::1]:8443"])
+def test_loopback_hosts_may_carry_a_port(workspace: Path, host: str) -> None:
+    _real_account(workspace)
+    path = workspace / "connections/ac-prod.yaml"
+    path.write_text(path.read_text().replace("acme.api-us1.com", f"'{host}'"))  # [ needs quotes
+    project = load_project(workspace, environ={})
+    assert project.destinations["ac-prod"].base_url == f"http://{host}/api/3"
