@@ -146,6 +146,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> YAMLSyntaxError:
         message += "; a value that contains ': ' needs quotes"
     if "expected <block end>" in problem or "could not find expected ':'" in problem:
         message += "; check the indentation of this line and the one before"
+    if exc.context and "flow node" in exc.context:
+        message += "; a value starting with '[' or '{' is a YAML list or mapping: quote it"
     if "found character '\\t'" in problem:
         message += "; indent with spaces, not tabs"
     return YAMLSyntaxError(where, message)
