@@ -118,7 +118,7 @@ def test_503_burst_is_retried_with_growing_jittered_backoff() -> None:
     client, _clock, sent = make_client(answers, retry=policy)
     client.get_list(3)
     gaps = [b.at - a.at for a, b in itertools.pairwise(sent)]
-    assert len(sent) == 5 and client.stats.retries == 4
+    assert len(sent) == 5 and client.stats.retries == 4 and client.stats.faults == {"list": 4}
     assert 0.5 <= gaps[0] <= 1.0 + 0.3  # ceiling 1: between half and full (+ pacing)
     assert all(g <= 4.0 + 0.3 for g in gaps)  # capped
     assert gaps[2] >= 2.0  # third failure: ceiling 4, at least half

@@ -67,6 +67,7 @@ class StatsSnapshot:
     rate_limited: int  # 429 answers
     bulk_rate_limited: int  # bulk importer's 400 "Rate limit exceeded."
     retries: int
+    faults: Mapping[str, int]  # by kind: 502/503/504 answers, timeouts, dropped connections
 
     @property
     def total_requests(self) -> int:
@@ -81,10 +82,15 @@ class ClientStats:
     rate_limited: int = 0
     bulk_rate_limited: int = 0
     retries: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
 
     def snapshot(self) -> StatsSnapshot:
         return StatsSnapshot(
-            dict(self.requests), self.rate_limited, self.bulk_rate_limited, self.retries
+            dict(self.requests),
+            self.rate_limited,
+            self.bulk_rate_limited,
+            self.retries,
+            dict(self.faults),
         )
 
 
@@ -188,12 +194,15 @@ class Client:
             try:
                 response = self._send(method, path, params, json, content)
             except _TRANSPORT as exc:
+                self.stats.faults[kind] += 1
                 safe = idempotent or isinstance(exc, _NOT_SENT)
                 self._after_transport_error(exc, method, path, attempts, safe)
                 continue
             reply = Reply(response.status_code, parse.json_body(response))
             if response.is_success or (reply.status in accept and not self._is_rate_limit(reply)):
                 return reply
+            if reply.status in RETRYABLE_STATUS:
+                self.stats.faults[kind] += 1
             self._after_error_status(response, reply, method, path, attempts, idempotent)
 
     def _pace(self, bulk_contacts: int) -> None:
