@@ -33,6 +33,6 @@ class Sandbox:
         self.rng = random.Random(self.settings.seed)
 
     def new_batch_id(self) -> str:
-        with self.lock:
-            bits = self.rng.getrandbits(128)
-        return str(uuid.UUID(int=bits, version=4))
+        # Not from the seeded rng: several runs (processes) share one sandbox file, and a
+        # seeded sequence would hand each of them the same ids.
+        return str(uuid.uuid4())
