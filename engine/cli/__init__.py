@@ -12,12 +12,36 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer._click.core import Context as ClickContext
+from typer.core import TyperGroup
 
 from ..errors import ManifestError, SyncError
 from .context import CliState
 
+
+class SyncGroup(TyperGroup):
+    """Turns user errors into one clear message and exit 1, inside the app itself.
+
+    Doing it here (not only in :func:`main`) makes ``CliRunner`` tests see exactly what a
+    user sees.
+    """
+
+    def invoke(self, ctx: ClickContext) -> object:
+        try:
+            return super().invoke(ctx)
+        except ManifestError as exc:
+            for diagnostic in exc.diagnostics:
+                typer.echo(str(diagnostic), err=True)
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except SyncError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+
 app = typer.Typer(
     name="sync",
+    cls=SyncGroup,
     help="Declarative sync of customer segments to ActiveCampaign lists.",
     no_args_is_help=True,
     add_completion=False,

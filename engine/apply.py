@@ -1,0 +1,127 @@
+"""Apply executes a plan, and only a plan: ExportPlan -> client writes -> ApplyReport.
+
+It never decides anything: what to change was decided by the diff and frozen in the plan.
+Writes go to the client in chunks (a whole number of bulk batches each), so that if the
+destination fails for good part-way (the key is revoked, the host goes away), the report
+still says exactly which contacts were applied, which were rejected and why, and which were
+not attempted or could not be confirmed. Nothing is reported applied that the client did not
+confirm.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .activecampaign.model import ContactWrite, Rejection, WriteReport
+from .errors import DestinationError
+from .plan import Action, ExportPlan
+
+CHUNK = 2500  # ten bulk batches of 250
+
+Writer = Callable[[Sequence[ContactWrite], Callable[[int, int], None] | None], WriteReport]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyReport:
+    """What happened to one export's plan."""
+
+    export: str
+    connection: str
+    list_id: str
+    planned: Mapping[str, int]
+    applied: Mapping[str, int]
+    rejected: tuple[Rejection, ...] = ()
+    not_done: tuple[Rejection, ...] = ()  # not attempted or not confirmed, with why
+    refused: tuple[str, ...] = ()
+    error: str | None = None
+    duration_s: float = 0.0
+    requests: Mapping[str, int] = field(default_factory=dict)
+    retries: int = 0
+
+    @property
+    def outcome(self) -> str:
+        if self.refused:
+            return "refused"
+        if not sum(self.planned.values()):
+            return "no-changes"
+        if self.error and not sum(self.applied.values()):
+            return "failed"
+        if self.error or self.rejected or self.not_done:
+            return "partial"
+        return "applied"
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("applied", "no-changes")
+
+
+def apply_export(
+    plan: ExportPlan,
+    write: Writer,
+    progress: Callable[[int, int], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> ApplyReport:
+    """Execute one export's plan through ``write`` (the client bound to the plan's list)."""
+    started = clock()
+    actions = {c.email: c.action for c in plan.changes if c.action is not Action.SKIP}
+    planned = Counter(a.value for a in actions.values())
+    if plan.refusals:
+        return _report(plan, planned, {}, refused=tuple(plan.refusals))
+    writes = plan.writes()
+    applied: list[str] = []
+    rejected: list[Rejection] = []
+    not_done: list[Rejection] = []
+    requests: Counter[str] = Counter()
+    retries = 0
+    error: str | None = None
+    total = len(writes)
+    for start in range(0, total, CHUNK):
+        chunk = writes[start : start + CHUNK]
+        try:
+            report = write(chunk, _offset(progress, start, total))
+        except DestinationError as exc:
+            error = str(exc)
+            reason = f"not applied: the run stopped ({exc})"
+            not_done.extend(Rejection(w.email, reason) for w in writes[start:])
+            break
+        applied.extend(report.applied)
+        rejected.extend(report.rejected)
+        not_done.extend(report.unknown)
+        requests.update(report.requests)
+        retries += report.retries
+    done = Counter(actions[email].value for email in applied if email in actions)
+    return _report(
+        plan,
+        planned,
+        done,
+        rejected=tuple(rejected),
+        not_done=tuple(not_done),
+        error=error,
+        duration_s=clock() - started,
+        requests=dict(requests),
+        retries=retries,
+    )
+
+
+def _offset(
+    progress: Callable[[int, int], None] | None, start: int, total: int
+) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    return lambda done, _chunk_total: progress(start + done, total)
+
+
+def _report(
+    plan: ExportPlan, planned: Mapping[str, int], applied: Mapping[str, int], **kw: object
+) -> ApplyReport:
+    return ApplyReport(
+        export=plan.export,
+        connection=plan.connection,
+        list_id=plan.list_id,
+        planned=dict(planned),
+        applied=dict(applied),
+        **kw,  # type: ignore[arg-type]
+    )

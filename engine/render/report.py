@@ -1,0 +1,83 @@
+"""What an apply did, per export: text for terminals, markdown for job summaries.
+
+The report never claims more than the client confirmed: applied counts come from the
+client's per-contact outcomes; rejected and not-done contacts are listed with reasons.
+Markdown masks emails unless ``show_emails`` (job summaries are visible to the repository).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ..apply import ApplyReport
+from .lines import Mask, mask_email, same
+
+ACTIONS = ("add", "update", "remove")
+LISTED = 20  # rejected contacts shown per export; the rest are in .sync/rejected/<export>.csv
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{counts.get(a, 0):,} {a}" for a in ACTIONS)
+
+
+def outcome_line(report: ApplyReport) -> str:
+    planned = sum(report.planned.values())
+    applied = sum(report.applied.values())
+    match report.outcome:
+        case "no-changes":
+            return f"{report.export}: no changes"
+        case "refused":
+            return f"{report.export}: REFUSED, nothing applied"
+        case "applied":
+            done = _counts(report.applied)
+            return f"{report.export}: applied {applied:,} of {planned:,} ({done})"
+        case _:
+            return (
+                f"{report.export}: {report.outcome.upper()}: applied {applied:,} of {planned:,} "
+                f"({_counts(report.applied)}); {len(report.rejected):,} rejected, "
+                f"{len(report.not_done):,} not applied"
+            )
+
+
+def _problem_lines(report: ApplyReport, mask: Mask) -> list[str]:
+    lines = [f"error: {report.error}"] if report.error else []
+    lines += [f"refused: {message}" for message in report.refused]
+    problems = [*report.rejected, *report.not_done]
+    lines += [f"{mask(p.email)}: {p.reason}" for p in problems[:LISTED]]
+    if len(problems) > LISTED:
+        lines.append(
+            f"... {len(problems) - LISTED:,} more; all in .sync/rejected/{report.export}.csv"
+        )
+    return lines
+
+
+def render_report_text(reports: Sequence[ApplyReport]) -> str:
+    out: list[str] = []
+    for report in reports:
+        out.append(outcome_line(report))
+        out.extend(f"    {line}" for line in _problem_lines(report, same))
+    return "\n".join(out) + "\n"
+
+
+def render_report_markdown(reports: Sequence[ApplyReport], *, show_emails: bool = False) -> str:
+    mask = same if show_emails else mask_email
+    rows = [
+        "| export | list | outcome | add | update | remove | rejected | not applied |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in reports:
+        a = dict(r.applied)
+        p = dict(r.planned)
+        cells = [f"{a.get(k, 0):,}/{p.get(k, 0):,}" for k in ACTIONS]
+        rows.append(
+            f"| `{r.export}` | {r.list_id} | **{r.outcome}** | {' | '.join(cells)} | "
+            f"{len(r.rejected):,} | {len(r.not_done):,} |"
+        )
+    details = []
+    for r in reports:
+        problems = _problem_lines(r, mask)
+        if problems:
+            body = "\n".join(f"- {line}" for line in problems)
+            details.append(f"<details><summary>{r.export}</summary>\n\n{body}\n\n</details>")
+    head = "## sync apply\n\nCounts are applied/planned.\n\n"
+    return head + "\n".join(rows) + "\n\n" + "\n\n".join(details) + ("\n" if details else "")

@@ -1,0 +1,196 @@
+"""End to end through the CLI against the in-process sandbox: the product's spine.
+
+plan -> apply -> plan shows no changes; saved plans are applied exactly or refused as stale;
+guards refuse; the lock serialises applies; exit codes are as SPEC §3 says.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+
+from engine.errors import LockError
+from engine.lock import export_lock
+
+from .reconcile_fixtures import Workspace, workspace
+
+__all__ = ["workspace"]
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def summary(result_stdout: str, export: str) -> dict[str, int]:
+    line = next(ln for ln in result_stdout.splitlines() if ln.startswith(f"{export}: "))
+    return {k: int(v.replace(",", "")) for v, k in re.findall(r"(\d[\d,]*) (?:to )?(\w+)", line)}
+
+
+def test_plan_apply_plan_converges(workspace: Workspace) -> None:
+    first = workspace.sync("plan", "--detailed-exitcode")
+    assert first.exit_code == 2, first.output
+    planned = summary(first.stdout, "vip")
+    assert planned["add"] > 0 and planned["update"] == 0
+
+    applied = workspace.sync("apply", "--yes")
+    assert applied.exit_code == 0, applied.output
+    assert f"vip: applied {planned['add']:,} of {planned['add']:,}" in applied.stdout
+
+    again = workspace.sync("plan", "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    after = summary(again.stdout, "vip")
+    assert after["add"] == after["update"] == after["remove"] == 0
+    assert after["unchanged"] == planned["add"]
+
+    status = workspace.sync("status")
+    assert status.exit_code == 0
+    assert "vip" in status.stdout and "applied" in status.stdout
+
+
+def test_apply_needs_yes_when_not_on_a_terminal(workspace: Workspace) -> None:
+    result = workspace.sync("apply")
+    assert result.exit_code == 1
+    assert "pass --yes" in result.output
+    assert workspace.sync("plan", "--detailed-exitcode").exit_code == 2  # nothing applied
+
+
+def test_saved_plan_is_applied_exactly(workspace: Workspace) -> None:
+    path = workspace.root / "vip.plan.json"
+    made = workspace.sync("plan", "-e", "vip", "--format", "json", "--out", str(path))
+    assert made.exit_code == 0, made.output
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    saved = json.loads(path.read_text())
+    adds = saved["exports"][0]["summary"]["add"]
+
+    applied = workspace.sync("apply", str(path))
+    assert applied.exit_code == 0, applied.output
+    assert f"vip: applied {adds:,} of {adds:,}" in applied.stdout
+    assert workspace.sync("plan", "-e", "vip", "--detailed-exitcode").exit_code == 0
+
+
+def test_stale_plan_is_refused_when_the_list_changed(workspace: Workspace) -> None:
+    path = workspace.root / "vip.plan.json"
+    assert workspace.sync("plan", "-e", "vip", "--out", str(path)).exit_code == 0
+    assert workspace.sync("apply", "-e", "vip", "--yes").exit_code == 0  # someone else applied
+
+    stale = workspace.sync("apply", str(path))
+    assert stale.exit_code == 1
+    assert "list 2 on 'ac-sandbox' changed since this plan was made" in stale.output
+    assert "applied" not in stale.stdout
+
+
+def test_stale_plan_is_refused_when_the_manifests_changed(workspace: Workspace) -> None:
+    path = workspace.root / "vip.plan.json"
+    assert workspace.sync("plan", "-e", "vip", "--out", str(path)).exit_code == 0
+    export = workspace.root / "exports" / "vip.yaml"
+    export.write_text(export.read_text().replace("max_profiles: 100000", "max_profiles: 90000"))
+
+    stale = workspace.sync("apply", str(path))
+    assert stale.exit_code == 1
+    assert "the manifests changed since this plan was made" in stale.output
+    assert "max_profiles" in stale.output and "100000" in stale.output
+    assert workspace.sync("plan", "-e", "vip", "--detailed-exitcode").exit_code == 2
+
+
+def test_second_apply_of_the_same_export_fails_fast(workspace: Workspace) -> None:
+    with export_lock(workspace.root / ".sync", "vip"):
+        result = workspace.sync("apply", "-e", "vip", "--yes")
+    assert result.exit_code == 1
+    assert "export 'vip' is being applied by" in result.output
+    try:
+        with export_lock(workspace.root / ".sync", "vip"):
+            pass
+    except LockError:  # pragma: no cover - the failed apply must not keep the lock
+        raise AssertionError("lock still held") from None
+
+
+def test_mirror_removals_above_the_limit_are_refused_unless_allowed(workspace: Workspace) -> None:
+    assert workspace.sync("apply", "-e", "vip", "--yes").exit_code == 0
+    narrower = ("--var", "vip_threshold=900", "--var", "recent_since=2026-11-01")
+
+    refused = workspace.sync(*narrower, "apply", "-e", "vip", "--yes")
+    assert refused.exit_code == 1
+    assert "more than limits.max_removals (10%" in refused.output
+    assert "vip: REFUSED, nothing applied" in refused.stdout
+    removals = summary(refused.stdout, "vip")["remove"]
+    assert removals > 0
+
+    allowed = workspace.sync(*narrower, "apply", "-e", "vip", "--yes", "--allow-removals")
+    assert allowed.exit_code == 0, allowed.output
+    after = workspace.sync(*narrower, "plan", "-e", "vip", "--detailed-exitcode")
+    assert after.exit_code == 0, after.output
+
+    back = workspace.sync("plan", "-e", "vip")  # leavers re-enter: the product added them back
+    assert summary(back.stdout, "vip")["add"] == removals
+
+
+def test_max_profiles_and_consent_guards_refuse(workspace: Workspace) -> None:
+    export = workspace.root / "exports" / "vip.yaml"
+    export.write_text(export.read_text().replace("max_profiles: 100000", "max_profiles: 5"))
+    too_many = workspace.sync("plan", "-e", "vip")
+    assert too_many.exit_code == 1
+    assert "more than limits.max_profiles (5)" in too_many.output
+
+    connection = workspace.root / "connections" / "activecampaign.yaml"
+    if not connection.exists():
+        connection = next((workspace.root / "connections").glob("ac*.yaml"))
+    connection.write_text(connection.read_text().replace("data_privacy_consent: true", ""))
+    no_consent = workspace.sync("apply", "-e", "newsletter", "--yes")
+    assert no_consent.exit_code == 1
+    assert "data_privacy_consent: true" in no_consent.output
+    assert workspace.sync("sandbox", "lists").stdout.count(" 0 active") == 2
+
+
+def test_a_list_that_does_not_exist_is_named(workspace: Workspace) -> None:
+    export = workspace.root / "exports" / "vip.yaml"
+    export.write_text(export.read_text().replace("list_id: 2", "list_id: 99"))
+    result = workspace.sync("plan", "-e", "vip")
+    assert result.exit_code == 1
+    assert "list 99 does not exist" in result.output
+
+
+def test_json_plan_has_the_documented_shape(workspace: Workspace) -> None:
+    result = workspace.sync("plan", "--format", "json")
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert plan["format_version"] == 1
+    vip = next(e for e in plan["exports"] if e["export"] == "vip")
+    assert {
+        "export",
+        "connection",
+        "list_id",
+        "mode",
+        "summary",
+        "changes",
+        "skipped",
+        "invalid",
+    } <= set(vip)
+    assert vip["list_id"] == "2" and vip["mode"] == "mirror"
+    assert set(vip["summary"]) == {"add", "update", "remove", "unchanged", "skipped", "invalid"}
+    add = vip["changes"][0]
+    assert add["action"] == "add" and "@" in add["email"]
+    assert set(add["after"]) <= {
+        "first_name",
+        "last_name",
+        "phone",
+        "tags",
+        "fields.LIFETIME_VALUE",
+        "fields.COUNTRY",
+        "fields.LAST_ORDER_DATE",
+    }
+    assert vip["invalid"] and {"segment", "row", "value", "reason"} <= set(vip["invalid"][0])
+
+
+def test_markdown_plan_masks_every_email_unless_asked(workspace: Workspace) -> None:
+    masked = workspace.sync("plan", "--format", "markdown")
+    assert masked.exit_code == 0, masked.output
+    assert masked.stdout.lstrip().startswith(("#", "|", "<!--"))
+    leaked = [e for e in EMAIL.findall(masked.stdout) if "***@" not in e]
+    assert leaked == []
+    shown = workspace.sync("plan", "--format", "markdown", "--show-emails")
+    assert [e for e in EMAIL.findall(shown.stdout) if "***" not in e]
+
+
+def test_unknown_export_is_an_error_with_the_known_names(workspace: Workspace) -> None:
+    result = workspace.sync("plan", "-e", "vipp")
+    assert result.exit_code == 1
+    assert "there is no export 'vipp'" in result.output and "vip" in result.output
