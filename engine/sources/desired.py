@@ -1,0 +1,148 @@
+"""Desired state: run an export's segments, map their rows, key them by email, de-duplicate.
+
+Rules (SPEC §2), and the decisions taken where it is silent:
+
+- Segments run in the export's order, each once, on one connection per source.
+- A mapped column the query does not return is an error naming the export file (at the
+  mapping key), the segment file, the missing columns and the columns the query returned.
+  Columns match by exact name, or else case-insensitively (PostgreSQL folds unquoted names
+  to lower case, so ``mapping.email: Email`` still finds ``email``).
+- A row without a usable email is listed in ``invalid`` (segment, 1-based row number within
+  the segment's result, raw value, reason) and not sent. See :mod:`engine.emails`.
+- Values are formatted by :mod:`engine.values`; ``None`` means unknown.
+- The same person twice (case variants, or in two segments) is one contact. The first row
+  in segment order wins: a later row's different non-null value is reported as a
+  :class:`Conflict` and dropped. A later row may fill a value the first left unknown
+  (a NULL is "unknown", and a known value is better); that is not a conflict.
+- Every contact carries the export's tags (``mapping.tags``).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+
+from ..contacts import DesiredState
+from ..errors import SourceError
+from ..manifest import Export, Segment
+from ..project import Project
+from .base import QueryError, Reader, Result, Row
+from .build import Builder, Layout
+from .open import open_reader
+
+
+def desired_state(
+    project: Project,
+    export: Export,
+    environ: Mapping[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> DesiredState:
+    """The contacts ``export``'s segments say its list should hold (see the module doc).
+
+    ``environ`` resolves ``${env:NAME}`` in source URLs (default: the process environment);
+    ``progress`` is called with the number of rows read so far after every chunk.
+    """
+    env = os.environ if environ is None else environ
+    builder = Builder(frozenset(export.mapping.tags))
+    with ExitStack() as stack:
+        stack.enter_context(_no_gc())
+        readers: dict[str, Reader] = {}
+        for index, name in enumerate(export.segments):
+            segment = _segment(project, export, name)
+            if segment.source not in readers:
+                readers[segment.source] = open_reader(project, segment.source, env)
+                stack.callback(readers[segment.source].close)
+            result = _run(project, segment, readers[segment.source])
+            layout = _layout(project, export, segment, result.columns, index)
+            for chunk in _chunks(project, segment, result):
+                builder.add(layout, chunk)
+                if progress is not None:
+                    progress(builder.rows_read)
+        return builder.build()  # still without the cycle collector: it would scan it all
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cycle collector while a million acyclic objects are made (2x faster).
+
+    The builder creates no reference cycles, so nothing is leaked; without this, each
+    generation-2 collection rescans every contact already built.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _segment(project: Project, export: Export, name: str) -> Segment:
+    try:
+        return project.segments[name]
+    except KeyError:
+        where = project.where("exports", export.name, "segments")
+        raise SourceError(
+            f"{where}: export '{export.name}' names segment '{name}', which does not exist"
+        ) from None
+
+
+def _failure(project: Project, segment: Segment, message: str) -> SourceError:
+    where = project.where("segments", segment.name, "query")
+    source = project.sources.get(segment.source)
+    kind = source.type if source is not None else "source"
+    return SourceError(
+        f"{where}: segment '{segment.name}': the query failed on {kind} connection "
+        f"'{segment.source}':\n  {message.replace(chr(10), chr(10) + '  ')}"
+    )
+
+
+def _run(project: Project, segment: Segment, reader: Reader) -> Result:
+    try:
+        return reader.query(segment.query)
+    except QueryError as exc:
+        raise _failure(project, segment, str(exc)) from exc
+
+
+def _chunks(project: Project, segment: Segment, result: Result) -> Iterator[Sequence[Row]]:
+    try:
+        yield from result.chunks()
+    except QueryError as exc:
+        raise _failure(project, segment, str(exc)) from exc
+
+
+def _layout(
+    project: Project, export: Export, segment: Segment, columns: tuple[str, ...], index: int
+) -> Layout:
+    """Where each mapped value sits in the segment's rows; every missing column is an error."""
+    positions: dict[str, int] = {}
+    missing: list[str] = []
+    for key, column in export.mapping.columns().items():
+        found = _find(columns, column)
+        if found is None:
+            missing.append(f"{key} -> '{column}'")
+        else:
+            positions[key] = found
+    if missing:
+        first_key = missing[0].split(" ->")[0]
+        where = project.where("exports", export.name, f"mapping.{first_key}")
+        returned = ", ".join(columns) or "(no columns)"
+        raise SourceError(
+            f"{where}: export '{export.name}' maps {', '.join(missing)}, but segment "
+            f"'{segment.name}' ({project.where('segments', segment.name)}) does not return "
+            f"{'that column' if len(missing) == 1 else 'those columns'}; its query returns: "
+            f"{returned}. Add the column to the query, or fix the mapping."
+        )
+    return Layout.of(segment.name, index, positions)
+
+
+def _find(columns: tuple[str, ...], wanted: str) -> int | None:
+    if wanted in columns:
+        return columns.index(wanted)
+    folded = wanted.casefold()
+    for position, column in enumerate(columns):
+        if column.casefold() == folded:
+            return position
+    return None
