@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
+
+from engine.activecampaign.sandbox import SandboxApp, SandboxSettings, Store
+
 from .conftest import Factory, Harness
 
 
@@ -54,7 +60,6 @@ def test_rate_limit_answers_429_with_retry_after_and_headers(make_sandbox: Facto
 
 
 def test_faults_are_decided_before_any_change(make_sandbox: Factory) -> None:
-    import httpx
     import pytest
 
     harness = make_sandbox(rate_limit=None, fault_rate=1.0, fault_kinds=("drop",), seed=1)
@@ -76,3 +81,13 @@ def test_faults_are_reproducible_with_a_seed(make_sandbox: Factory) -> None:
     first, second = statuses(make_sandbox(**knobs)), statuses(make_sandbox(**knobs))
     assert first == second
     assert {200, 502, 503} <= set(first)
+
+
+def test_latency_is_added_through_the_injected_sleep(tmp_path: Path) -> None:
+    slept: list[float] = []
+    store = Store(tmp_path / "s.sqlite3")
+    app = SandboxApp(store, SandboxSettings(rate_limit=None, latency=0.25), sleep=slept.append)
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://x/api/3") as http:
+        assert http.get("/lists", headers={"Api-Token": "sandbox"}).status_code == 200
+    assert slept == [0.25]
+    app.close()

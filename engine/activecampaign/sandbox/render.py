@@ -8,6 +8,7 @@ Ids and counts are strings; a few write answers carry numbers (``contactList.sta
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sqlite3
 from datetime import UTC, datetime
@@ -46,13 +47,21 @@ CONTACT_LIST_LINKS = (
 
 
 def iso(seconds: float | None) -> str | None:
-    if seconds is None:
-        return None
-    return datetime.fromtimestamp(int(seconds), UTC).isoformat()
+    return None if seconds is None else _iso(int(seconds))
 
 
 def stamp(seconds: float) -> str:
-    return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return _stamp(int(seconds))
+
+
+@functools.lru_cache(maxsize=4096)  # rows written together share their second
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+@functools.lru_cache(maxsize=4096)
+def _stamp(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def contact_hash(contact_id: int, email: str) -> str:

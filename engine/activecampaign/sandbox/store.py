@@ -103,6 +103,12 @@ class Store:
         row = conn.execute("SELECT value FROM state WHERE key = 'generation'").fetchone()
         return int(row[0])
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         """Close every connection this store opened (in any thread)."""
         with self._lock:
