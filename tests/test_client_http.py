@@ -11,6 +11,7 @@ import pytest
 import engine
 from engine.activecampaign.client import Client
 from engine.activecampaign.pacing import WindowLimiter, limits_for
+from engine.activecampaign.reader import read_list
 from engine.activecampaign.retry import RetryPolicy
 from engine.errors import (
     AuthError,
@@ -261,3 +262,24 @@ def test_context_manager_closes() -> None:
     with Client("http://127.0.0.1:1/api/3", "k", host="127.0.0.1:1") as client:
         assert repr(client) == "Client(host='127.0.0.1:1')"
     assert client._http.is_closed
+
+
+def test_reader_pages_on_when_the_server_caps_the_page_below_100() -> None:
+    people = [{"id": str(i), "email": f" P{i}@Example.com ", "firstName": ""} for i in range(1, 46)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        q = request.url.params
+        if request.url.path.endswith("/lists/3"):
+            return json_response(200, LIST)
+        if request.url.path.endswith("/tags"):
+            return json_response(200, {"tags": [], "meta": {"total": "0"}})
+        rows = (
+            [p for p in people if int(p["id"]) > int(q["id_greater"])] if q["status"] == "1" else []
+        )
+        return json_response(200, {"contacts": rows[:20], "meta": {"total": str(len(rows))}})
+
+    client, _, sent = make_client(handler)
+    state = read_list(client, 3, [], [])
+    assert len(state.members) == 45 and "p7@example.com" in state.members
+    assert state.members["p7@example.com"].contact.first_name is None  # "" is unknown
+    assert sum("status=1" in str(s.request.url) for s in sent) == 3

@@ -77,19 +77,27 @@ class _Pages:
 def contact_pages(
     client: Client, params: Mapping[str, Any], pages: _Pages, key: str
 ) -> Iterator[list[parse.JSONObject]]:
-    """``GET /contacts`` pages, ``orders[id]=ASC`` and ``id_greater`` (SPEC §4)."""
-    last = 0
+    """``GET /contacts`` pages, ``orders[id]=ASC`` and ``id_greater`` (SPEC §4).
+
+    Stops at a short page, unless the first page's ``meta.total`` says more remain (a
+    server capping ``limit`` below 100 would otherwise cut the list short).
+    """
+    last, seen, expected = 0, 0, None
     while True:
         query = {**params, "limit": PAGE, "orders[id]": "ASC", "id_greater": last}
         body = client.get("contacts", kind="contacts", params=query)
         page = parse.items(body, "contacts")
-        total = parse.total(body)
-        if last == 0 and total is not None and total >= 0:
-            pages.expect(key, max(1, math.ceil(total / PAGE)))
+        if last == 0:
+            expected = parse.total(body)
+            if expected is not None and expected >= 0:
+                pages.expect(key, max(1, math.ceil(expected / PAGE)))
         pages.tick()
         yield page
+        seen += len(page)
         ids = [parse.as_int(c.get("id")) for c in page]
-        if len(page) < PAGE or not ids or max(ids) <= last:
+        if not ids or max(ids) <= last:
+            return
+        if len(page) < PAGE and (expected is None or seen >= expected):
             return
         last = max(ids)
 
