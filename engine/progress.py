@@ -18,6 +18,8 @@ class Progress(Protocol):
 
     def note(self, message: str) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class Silent:
     def step(self, label: str, done: int, total: int | None = None) -> None:
@@ -26,9 +28,13 @@ class Silent:
     def note(self, message: str) -> None:
         return None
 
+    def close(self) -> None:
+        return None
+
 
 class LineProgress:
-    """Periodic log lines (CI) or an in-place line (terminal), on stderr."""
+    """Periodic log lines (CI: at most one per label every ``interval`` seconds) or one
+    line redrawn in place (terminal), on stderr. Call :meth:`close` before other output."""
 
     def __init__(
         self,
@@ -47,21 +53,25 @@ class LineProgress:
 
     def step(self, label: str, done: int, total: int | None = None) -> None:
         now = self.clock()
-        finished = total is not None and done >= total
-        if not finished and now - self._last.get(label, -1e9) < self.interval:
+        if now - self._last.get(label, -1e9) < self.interval:
             return
         self._last[label] = now
         text = f"{label}: {done:,}" + (f"/{total:,}" if total else "")
         if self.interactive:
-            self.stream.write("\r\033[K" + text + ("\n" if finished else ""))
-            self._open_line = not finished
+            self.stream.write("\r\033[K" + text)
+            self._open_line = True
         else:
             self.stream.write(text + "\n")
         self.stream.flush()
 
     def note(self, message: str) -> None:
-        if self._open_line:
-            self.stream.write("\n")
-            self._open_line = False
+        self.close()
         self.stream.write(message + "\n")
         self.stream.flush()
+
+    def close(self) -> None:
+        """Clear the in-place line (terminal) before other output follows."""
+        if self._open_line:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self._open_line = False

@@ -75,9 +75,11 @@ def plan(
     """Show what would change in ActiveCampaign, for every enabled export (or -e NAME)."""
     state: CliState = ctx.obj
     project = _load(state)
+    progress = _progress(fmt)
     result = pipeline.make_plan(
-        project, export or (), allow_removals=allow_removals, progress=_progress(fmt)
+        project, export or (), allow_removals=allow_removals, progress=progress
     )
+    progress.close()
     if out is not None:
         save_plan(result, out)
     typer.echo(_render(result, fmt, state, show_emails), nl=False)
@@ -135,6 +137,7 @@ def apply(
             chosen = pipeline.make_plan(
                 project, names, allow_removals=allow_removals, progress=progress, clients=clients
             )
+        progress.close()
         typer.echo(_render(chosen, fmt, state, show_emails), nl=False)
         if not chosen.has_changes and not chosen.refused:
             typer.echo("Nothing to apply.")
@@ -142,6 +145,7 @@ def apply(
         if planfile is None and not yes:
             _confirm()
         reports = pipeline.apply_plan(project, chosen, clients, progress=progress)
+        progress.close()
     _finish(reports, fmt, show_emails)
 
 
