@@ -93,9 +93,10 @@ def _failure(project: Project, segment: Segment, message: str) -> SourceError:
     where = project.where("segments", segment.name, "query")
     source = project.sources.get(segment.source)
     kind = source.type if source is not None else "source"
+    quoted = "\n".join(f"  {line}".rstrip() for line in message.splitlines())
     return SourceError(
         f"{where}: segment '{segment.name}': the query failed on {kind} connection "
-        f"'{segment.source}':\n  {message.replace(chr(10), chr(10) + '  ')}"
+        f"'{segment.source}':\n{quoted}"
     )
 
 

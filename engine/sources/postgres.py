@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -33,11 +34,11 @@ class PostgresReader:
     ) -> None:
         self._connection = connection
         self._secrets = secrets
-        self._cursors = 0
+        self._cursors: list[psycopg.ServerCursor[tuple[object, ...]]] = []
 
     def query(self, sql: str) -> Result:
-        self._cursors += 1
-        cursor = self._connection.cursor(name=f"sync_segment_{self._cursors}")
+        cursor = self._connection.cursor(name=f"sync_segment_{len(self._cursors) + 1}")
+        self._cursors.append(cursor)
         try:
             cursor.execute(sql)
         except psycopg.Error as exc:
@@ -53,8 +54,13 @@ class PostgresReader:
         return Result(columns, fetch, (QueryError,))
 
     def close(self) -> None:
+        """Close the cursors, roll the (read-only) transaction back, close the connection."""
         try:
-            self._connection.rollback()
+            for cursor in self._cursors:
+                with contextlib.suppress(psycopg.Error):
+                    cursor.close()
+            with contextlib.suppress(psycopg.Error):
+                self._connection.rollback()
         finally:
             self._connection.close()
 
@@ -69,10 +75,13 @@ def open_postgres(
         connection = psycopg.connect(url, autocommit=False, connect_timeout=CONNECT_TIMEOUT)
         connection.read_only = True
     except psycopg.Error as exc:
-        raise SourceError(
+        message = mask(message_of(exc), secrets)
+        error = SourceError(
             f"{where}: connection '{source.name}': cannot connect to PostgreSQL "
-            f"{describe(url)}: {mask(message_of(exc), secrets)}"
-        ) from exc
+            f"{describe(url)}: {message}"
+        )
+        # The driver's own exception is chained for --debug, unless it quotes a secret.
+        raise error from (exc if message == message_of(exc) else None)
     return PostgresReader(connection, secrets)
 
 
