@@ -125,13 +125,13 @@ class HostLimits:
         return self.bulk_single if contacts == 1 else self.bulk_multi
 
 
-_registry: dict[tuple[str, Clock], HostLimits] = {}
+_registry: dict[tuple[str, object], HostLimits] = {}
 _registry_lock = threading.Lock()
 
 
 def limits_for(host: str, rate: float, clock: Clock, sleep: Sleep) -> HostLimits:
     """The process-wide limits of ``host`` (created on first use; lowest rate wins)."""
-    key = (host.lower(), clock)
+    key = (host.lower(), _clock_key(clock))
     with _registry_lock:
         limits = _registry.get(key)
         if limits is None:
@@ -145,3 +145,11 @@ def limits_for(host: str, rate: float, clock: Clock, sleep: Sleep) -> HostLimits
         else:
             limits.requests.lower_rate(rate)
         return limits
+
+
+def _clock_key(clock: Clock) -> object:
+    try:
+        hash(clock)
+    except TypeError:
+        return id(clock)
+    return clock
