@@ -75,18 +75,7 @@ def _filters(req: Request) -> tuple[str, str, list[Any]]:
 
 
 def _total(sb: Sandbox, conn: sqlite3.Connection, join: str, where: str, args: list[Any]) -> int:
-    key = (join, where, *args)
-    generation = sb.store.generation(conn)
-    cached = sb.totals.get(key)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
-    sql = f"SELECT count(*) FROM contacts c {join} WHERE {where}"
-    total = int(conn.execute(sql, args).fetchone()[0])
-    with sb.lock:
-        if len(sb.totals) > 256:
-            sb.totals.clear()
-        sb.totals[key] = (generation, total)
-    return total
+    return sb.count(conn, f"SELECT count(*) FROM contacts c {join} WHERE {where}", args)
 
 
 def get_contacts(sb: Sandbox, req: Request) -> Response:

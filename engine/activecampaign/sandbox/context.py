@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .settings import SandboxSettings
@@ -28,9 +29,44 @@ class Sandbox:
     rng: random.Random = field(init=False)
     lock: threading.Lock = field(default_factory=threading.Lock)
     totals: dict[tuple[object, ...], tuple[int, int]] = field(default_factory=dict)
+    cursors: dict[tuple[object, ...], tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.settings.seed)
+
+    def count(self, conn: sqlite3.Connection, sql: str, args: Sequence[object]) -> int:
+        """``SELECT count(*)`` cached per data generation (``meta.total`` of every page)."""
+        key = (sql, *args)
+        generation = self.store.generation(conn)
+        cached = self.totals.get(key)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        total = int(conn.execute(sql, list(args)).fetchone()[0])
+        with self.lock:
+            if len(self.totals) > 256:
+                self.totals.clear()
+            self.totals[key] = (generation, total)
+        return total
+
+    def offset_cursor(self, conn: sqlite3.Connection, key: tuple[object, ...]) -> int | None:
+        """The id after which the page at this offset starts, if a previous page said so.
+
+        Offset paging is O(offset) in SQLite; remembering where the previous page ended
+        (for the same query and data generation) makes paging a large collection by offset
+        linear, while answering exactly what ``LIMIT .. OFFSET ..`` would.
+        """
+        found = self.cursors.get(key)
+        if found is None or found[0] != self.store.generation(conn):
+            return None
+        return found[1]
+
+    def remember_cursor(
+        self, conn: sqlite3.Connection, key: tuple[object, ...], last_id: int
+    ) -> None:
+        with self.lock:
+            if len(self.cursors) > 4096:
+                self.cursors.clear()
+            self.cursors[key] = (self.store.generation(conn), last_id)
 
     def new_batch_id(self) -> str:
         # Not from the seeded rng: several runs (processes) share one sandbox file, and a

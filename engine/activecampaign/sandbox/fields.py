@@ -76,13 +76,18 @@ def get_field_values(sb: Sandbox, req: Request) -> Response:
         args.append(req.query["filters[val]"])
     clause = " AND ".join(where)
     with sb.store.read() as conn:
-        total = conn.execute(f"SELECT count(*) FROM field_values WHERE {clause}", args).fetchone()[
-            0
-        ]
-        rows = conn.execute(
-            f"SELECT * FROM field_values WHERE {clause} ORDER BY id LIMIT ? OFFSET ?",
-            [*args, limit, offset],
-        ).fetchall()
+        total = sb.count(conn, f"SELECT count(*) FROM field_values WHERE {clause}", args)
+        key = ("fieldValues", clause, *args, offset)
+        after = sb.offset_cursor(conn, key) if offset else None
+        if after is None:
+            sql = f"SELECT * FROM field_values WHERE {clause} ORDER BY id LIMIT ? OFFSET ?"
+            rows = conn.execute(sql, [*args, limit, offset]).fetchall()
+        else:
+            sql = f"SELECT * FROM field_values WHERE {clause} AND id > ? ORDER BY id LIMIT ?"
+            rows = conn.execute(sql, [*args, after, limit]).fetchall()
+        if rows:
+            next_key = ("fieldValues", clause, *args, offset + len(rows))
+            sb.remember_cursor(conn, next_key, int(rows[-1]["id"]))
     body = {
         "fieldValues": [render.field_value(r, req.base) for r in rows],
         "meta": {"total": str(total)},
