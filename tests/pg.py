@@ -1,10 +1,11 @@
 """A real PostgreSQL server for the tests: initdb in a temporary folder, started on loopback.
 
 Loaded as a pytest plugin by ``tests/conftest.py``. The server binaries are found under
-``/usr/lib/postgresql/*/bin`` (Debian's package; ``.ci/run`` installs it when missing) or on
-PATH. PostgreSQL refuses to run as root, so under root (CI) the server runs as the
-``postgres`` system user. If the server cannot be started, every test using it FAILS with
-the reason: a database test that silently skips would hide a broken setup.
+``/usr/lib/postgresql/*/bin`` (Debian's package; ``.ci/run`` installs it when missing), on
+PATH, or in the folder named by ``SYNC_TEST_PG_BIN``. PostgreSQL refuses to run as root, so
+under root (CI) the server runs as the ``postgres`` system user. If the server cannot be
+started, every test using it FAILS with the reason: a database test that silently skips
+would hide a broken setup.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ PASSWORD_ENV = "SYNC_TEST_PG_PASSWORD"
 ADMIN = "sync_admin"
 DATABASE = "cdp"
 START_TIMEOUT = 30.0
+BIN_ENV = "SYNC_TEST_PG_BIN"  # optional: the folder of initdb/postgres, if not Debian's
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,11 @@ class PostgresServer:
 
 
 def _binaries() -> Path:
+    override = os.environ.get(BIN_ENV)
+    if override:
+        if not (Path(override) / "initdb").exists():
+            pytest.fail(f"{BIN_ENV}={override}: no initdb there", pytrace=False)
+        return Path(override)
     candidates = sorted(
         glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name)
     )

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 
 from ..contacts import DesiredState
-from ..errors import SourceError
+from ..errors import Location, SourceError
 from ..manifest import Export, Segment
 from ..project import Project
 from .base import QueryError, Reader, Result, Row
@@ -127,8 +127,7 @@ def _layout(
         else:
             positions[key] = found
     if missing:
-        first_key = missing[0].split(" ->")[0]
-        where = project.where("exports", export.name, f"mapping.{first_key}")
+        where = _mapping_key(project, export.name, missing[0].split(" ->")[0])
         returned = ", ".join(columns) or "(no columns)"
         raise SourceError(
             f"{where}: export '{export.name}' maps {', '.join(missing)}, but segment "
@@ -147,3 +146,15 @@ def _find(columns: tuple[str, ...], wanted: str) -> int | None:
         if column.casefold() == folded:
             return position
     return None
+
+
+def _mapping_key(project: Project, export: str, key: str) -> Location:
+    """Where ``mapping.<key>`` is written; perstags match in any case (``ltv`` is ``LTV``)."""
+    wanted = ("exports", export, f"mapping.{key}")
+    if wanted in project.locations:
+        return project.locations[wanted]
+    for candidate, location in project.locations.items():
+        same_export = len(candidate) == 3 and candidate[:2] == wanted[:2]
+        if same_export and candidate[2].casefold() == wanted[2].casefold():
+            return location
+    return project.where("exports", export, "mapping")
