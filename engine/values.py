@@ -31,6 +31,8 @@ NaN, +-infinity         ``None``                               not a value anyon
 ``list`` / ``tuple``    ``||a||b||`` of the formatted items    ActiveCampaign's multi-value
                         (``None`` items dropped; empty ->      form (checkbox, listbox)
                         ``None``)
+``dict`` (STRUCT, MAP,  compact JSON, keys sorted              one spelling per value
+JSON object)
 ``bytes``               UTF-8 text, trimmed (hex if not        rare; never a crash
                         UTF-8)
 anything else           ``str(value)``, trimmed (UUID, ...)
@@ -44,6 +46,7 @@ other (trimmed, otherwise verbatim: ActiveCampaign stores phones as sent).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Callable
 from decimal import Decimal
@@ -137,6 +140,10 @@ def _format_sequence(value: object) -> str | None:
     return "||" + "||".join(items) + "||" if items else None
 
 
+def _format_mapping(value: object) -> str | None:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def _format_bytes(value: object) -> str | None:
     raw = bytes(value)  # type: ignore[call-overload]
     try:
@@ -160,6 +167,7 @@ _BY_TYPE: dict[type, Formatter] = {
     dt.time: _format_time,
     list: _format_sequence,
     tuple: _format_sequence,
+    dict: _format_mapping,
     bytes: _format_bytes,
     bytearray: _format_bytes,
     memoryview: _format_bytes,
@@ -178,4 +186,5 @@ _BY_BASE: tuple[tuple[type, Formatter], ...] = (
     (dt.time, _format_time),
     (list, _format_sequence),
     (tuple, _format_sequence),
+    (dict, _format_mapping),
 )

@@ -54,6 +54,7 @@ from engine.values import format_value
         (["a", None, " b "], "||a||b||"),
         ([], None),
         ((1, 2.5), "||1||2.5||"),
+        ({"b": 1, "a": [1, "é"]}, '{"a":[1,"é"],"b":1}'),
         (b"  bytes ", "bytes"),
         (b"\xff\x00", "ff00"),
         (uuid.UUID(int=1), "00000000-0000-0000-0000-000000000001"),
