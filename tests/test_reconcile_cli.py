@@ -9,11 +9,18 @@ from __future__ import annotations
 import json
 import re
 import stat
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
 from engine.errors import LockError
 from engine.lock import export_lock
+from engine.sample_data import generate
 
-from .reconcile_fixtures import Workspace, workspace
+from .client_fakes import FakeClock
+from .reconcile_fixtures import Workspace, copy_example, workspace
 
 __all__ = ["workspace"]
 
@@ -194,3 +201,60 @@ def test_unknown_export_is_an_error_with_the_known_names(workspace: Workspace) -
     result = workspace.sync("plan", "-e", "vipp")
     assert result.exit_code == 1
     assert "there is no export 'vipp'" in result.output and "vip" in result.output
+
+
+def test_plan_apply_plan_converges_over_loopback_http(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real client, real time and pacing, over HTTP to ``sync sandbox serve``'s server."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    copy_example(root)
+    generate(root / "data" / "profiles.duckdb", rows=60, seed=2)
+    data = tmp_path / "served.sqlite3"
+    with Store(data) as store:
+        store.create_list("Newsletter", 1)
+        store.ensure_field("COUNTRY")
+    settings = SandboxSettings(api_key="loopback-key-123")
+    monkeypatch.setenv("SANDBOX_KEY", settings.api_key)
+    with running_server(data, settings) as host:
+        (root / "connections" / "ac-sandbox.yaml").write_text(
+            "name: ac-sandbox\ntype: activecampaign\n"
+            f"host: '{host}'\n"
+            "api_key: \"{{ env_var('SANDBOX_KEY') }}\"\n"
+            "data_privacy_consent: true\n"
+        )
+        ws = Workspace(root, FakeClock(), CliRunner())
+        first = ws.sync("plan", "-e", "newsletter", "--detailed-exitcode")
+        assert first.exit_code == 2, first.output
+        adds = summary(first.stdout, "newsletter")["add"]
+        applied = ws.sync("apply", "-e", "newsletter", "--yes")
+        assert applied.exit_code == 0, applied.output
+        assert f"newsletter: applied {adds:,} of {adds:,}" in applied.stdout
+        again = ws.sync("plan", "-e", "newsletter", "--detailed-exitcode")
+        assert again.exit_code == 0, again.output
+        assert "loopback-key-123" not in first.output + applied.output + again.output
+
+        monkeypatch.setenv("SANDBOX_KEY", "wrong-key")
+        rejected = ws.sync("plan", "-e", "newsletter")
+        assert rejected.exit_code == 1
+        assert "SANDBOX_KEY" in rejected.output and "wrong-key" not in rejected.output
+
+
+def test_pull_request_markdown_of_a_huge_plan_fits_a_comment(workspace: Workspace) -> None:
+    """What the pull-request job runs: masked markdown under GitHub's limit, JSON artifact."""
+    generate(workspace.root / "data" / "profiles.duckdb", rows=150_000, seed=4)
+    artifact = workspace.root / "plan.json"
+    result = workspace.sync(
+        "plan", "--format", "markdown", "--detailed-exitcode", "--out", str(artifact)
+    )
+    assert result.exit_code == 2, result.output[-2000:]
+    saved = json.loads(artifact.read_text())
+    changes = sum(len(e["changes"]) for e in saved["exports"])
+    assert changes >= 100_000
+    markdown = result.stdout
+    assert len(markdown) < 65_536
+    assert "| `newsletter` | 1 | upsert |" in markdown and "| `vip` | 2 | mirror |" in markdown
+    assert markdown.index("|") < markdown.index("<details>")  # the summary table comes first
+    assert "not shown" in markdown
+    assert [e for e in EMAIL.findall(markdown) if "***@" not in e] == []
