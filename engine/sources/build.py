@@ -102,9 +102,6 @@ class Builder:
     _rows: dict[int, int] = field(default_factory=dict)  # segment index -> rows read
     _memos: dict[str, Memo] = field(default_factory=dict)  # plan field -> memo
 
-    def _memo(self, key: str, tag: str | None = None) -> Memo:
-        return self._memos.setdefault(key, Memo(tag))
-
     def add(self, layout: Layout, rows: Sequence[Sequence[Any]]) -> None:
         """Add one chunk of ``layout.segment``'s rows (chunks in order).
 
