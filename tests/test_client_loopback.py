@@ -57,8 +57,7 @@ def test_wrong_key_over_loopback(tmp_path: Path) -> None:
     data, settings = serve(tmp_path)
     with (
         running_server(data, settings) as host,
-        Client(f"http://{host}/api/3", "wrong", host=host, key_env="AC_KEY") as c,pytest.raises(
-        AuthError, match=f"rejected by {host} \\(it came from env var AC_KEY\\)"
-    )
+        Client(f"http://{host}/api/3", "wrong", host=host, key_env="AC_KEY") as c,
+        pytest.raises(AuthError, match=f"rejected by {host} \\(it came from env var AC_KEY\\)"),
     ):
         c.get_list(1)

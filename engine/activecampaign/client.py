@@ -16,6 +16,7 @@ The API key lives only in the httpx client's default headers: never in a repr, a
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
@@ -83,15 +84,25 @@ class ClientStats:
     bulk_rate_limited: int = 0
     retries: int = 0
     faults: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, counter: str, kind: str | None = None) -> None:
+        """Add one, safely from several threads (the list reader runs streams at once)."""
+        with self.lock:
+            if kind is None:
+                setattr(self, counter, getattr(self, counter) + 1)
+            else:
+                getattr(self, counter)[kind] += 1
 
     def snapshot(self) -> StatsSnapshot:
-        return StatsSnapshot(
-            dict(self.requests),
-            self.rate_limited,
-            self.bulk_rate_limited,
-            self.retries,
-            dict(self.faults),
-        )
+        with self.lock:
+            return StatsSnapshot(
+                dict(self.requests),
+                self.rate_limited,
+                self.bulk_rate_limited,
+                self.retries,
+                dict(self.faults),
+            )
 
 
 @dataclass(slots=True)
@@ -190,11 +201,11 @@ class Client:
         attempts = _Attempts(started=self.clock())
         while True:
             self._pace(bulk_contacts)
-            self.stats.requests[kind] += 1
+            self.stats.count("requests", kind)
             try:
                 response = self._send(method, path, params, json, content)
             except _TRANSPORT as exc:
-                self.stats.faults[kind] += 1
+                self.stats.count("faults", kind)
                 safe = idempotent or isinstance(exc, _NOT_SENT)
                 self._after_transport_error(exc, method, path, attempts, safe)
                 continue
@@ -202,7 +213,7 @@ class Client:
             if response.is_success or (reply.status in accept and not self._is_rate_limit(reply)):
                 return reply
             if reply.status in RETRYABLE_STATUS:
-                self.stats.faults[kind] += 1
+                self.stats.count("faults", kind)
             self._after_error_status(response, reply, method, path, attempts, idempotent)
 
     def _pace(self, bulk_contacts: int) -> None:
@@ -278,10 +289,10 @@ class Client:
         header = response.headers.get("Retry-After")
         is_429 = reply.status == 429
         if is_429:
-            self.stats.rate_limited += 1
+            self.stats.count("rate_limited")
             wait = parse_retry_after(header, self.retry.default_retry_after)
         else:
-            self.stats.bulk_rate_limited += 1
+            self.stats.count("bulk_rate_limited")
             wait = parse_retry_after(header, self.retry.bulk_rate_limit_wait)
         attempts.rate_limited += 1
         if attempts.rate_limited > self.retry.max_rate_limited or self._past_deadline(attempts):
@@ -294,7 +305,7 @@ class Client:
         if is_429:
             # The whole account is over its limit: pause the shared pacer, so every export
             # in the process waits (the next _pace() does the sleeping).
-            self.stats.retries += 1
+            self.stats.count("retries")
             self.limits.requests.pause_until(self.clock() + wait)
         else:
             self._wait(wait, attempts)
@@ -303,7 +314,7 @@ class Client:
         return self.clock() - attempts.started >= self.retry.deadline
 
     def _wait(self, seconds: float, attempts: _Attempts) -> None:
-        self.stats.retries += 1
+        self.stats.count("retries")
         remaining = self.retry.deadline - (self.clock() - attempts.started)
         self.sleep(max(0.0, min(seconds, remaining)))
 

@@ -36,8 +36,10 @@ emails are trimmed and lower-cased; ``Contact.fields`` holds exactly the mapped 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from engine.contacts import Contact, CurrentState, ListStatus, Member, removal_marker
@@ -63,15 +65,19 @@ class _Pages:
         self._callback = callback
         self.read = 0
         self._expected: dict[str, int] = {}
+        self._lock = threading.Lock()
 
     def expect(self, key: str, pages: int) -> None:
-        self._expected[key] = pages
+        with self._lock:
+            self._expected[key] = pages
 
     def tick(self) -> None:
-        self.read += 1
-        if self._callback is not None:
+        with self._lock:
+            self.read += 1
+            read = self.read
             estimate = sum(self._expected.values()) if self._expected else None
-            self._callback(self.read, max(estimate, self.read) if estimate else None)
+        if self._callback is not None:
+            self._callback(read, max(estimate, read) if estimate else None)
 
 
 def contact_pages(
@@ -102,92 +108,142 @@ def contact_pages(
         last = max(ids)
 
 
+STREAMS = 3
+"""Paged streams read at once (threads); the client's pacer caps the rate whatever this is."""
+
+
 def read_list(
     client: Client,
     list_id: int,
     perstags: Sequence[str],
     tags: Sequence[str],
     progress: Progress | None = None,
+    *,
+    workers: int = STREAMS,
 ) -> CurrentState:
-    """Every member of the list (all statuses read), mapped values, and the fingerprint."""
+    """Every member of the list (all statuses read), mapped values, and the fingerprint.
+
+    The independent paged streams (one per status, per mapped field, per tag) run on
+    ``workers`` threads sharing the client, so its one pacer per account keeps the total
+    rate: against a real account a few requests in flight are what it takes to use the 5
+    requests/s budget when one answer takes longer than 200 ms.
+    """
     client.get_list(list_id)
     pages = _Pages(progress)
     fields = field_ids(client, perstags, list_id)
+    marker = removal_marker(list_id)
+    tag_ids = {name: find_tag(client, name) for name in dict.fromkeys([*tags, marker])}
+    jobs: dict[str, Callable[[], Any]] = {}
     for status in READ_STATUSES:
         pages.expect(f"status:{status.value}", 1)
-    members = _read_members(client, list_id, pages)
-    values = _read_values(client, fields, members, pages)
-    marker = removal_marker(list_id)
-    tagged = _read_tags(client, list_id, [*tags, marker], members, pages)
-    result = []
-    for cid, (raw, status) in members.items():
-        own = values.get(cid, {})
-        contact = Contact(
-            email=raw.email,
-            first_name=raw.first_name,
-            last_name=raw.last_name,
-            phone=raw.phone,
-            fields=Contact.make_fields({p: own.get(p) for p in perstags}),
-            tags=frozenset(t for t in tags if cid in tagged[t]),
-        )
-        result.append(Member(contact, status, cid, removed_by_sync=cid in tagged[marker]))
-    return CurrentState.of(str(list_id), result)
-
-
-def _read_members(
-    client: Client, list_id: int, pages: _Pages
-) -> dict[str, tuple[parse.RawContact, ListStatus]]:
-    members: dict[str, tuple[parse.RawContact, ListStatus]] = {}
-    for status in READ_STATUSES:
-        params = {"listid": list_id, "status": status.value}
-        for page in contact_pages(client, params, pages, f"status:{status.value}"):
-            for raw in page:
-                contact = parse.contact(raw)
-                if contact.email and contact.id:
-                    members.setdefault(contact.id, (contact, status))
-    return members
-
-
-def _read_values(
-    client: Client,
-    fields: Mapping[str, str],
-    members: Mapping[str, object],
-    pages: _Pages,
-) -> dict[str, dict[str, str | None]]:
-    values: dict[str, dict[str, str | None]] = defaultdict(dict)
+        jobs[f"status:{status.value}"] = partial(_status_stream, client, list_id, status, pages)
     for perstag, field_id in fields.items():
         pages.expect(f"field:{perstag}", 1)
-        params = {"filters[fieldid]": field_id}
-        for page in offset_pages(
-            client, "fieldValues", "fieldValues", kind="field_values", params=params
-        ):
-            pages.tick()
-            for raw in page:
-                cid = parse.as_id(raw.get("contact"))
-                if cid in members and parse.as_id(raw.get("field")) in ("", field_id):
-                    values[cid][perstag] = parse.text(raw.get("value"))
+        jobs[f"field:{perstag}"] = partial(_field_stream, client, perstag, field_id, pages)
+    for name, tag_id in tag_ids.items():
+        if tag_id is not None:
+            jobs[f"tagged:{name}"] = partial(_tag_stream, client, list_id, name, tag_id, pages)
+    done = _run(jobs, workers)
+    members = _assemble(
+        done,
+        perstags,
+        tags,
+        tagged={name: done.get(f"tagged:{name}", set()) for name in tag_ids},
+        marker=marker,
+    )
+    return CurrentState.of(str(list_id), members)
+
+
+def _run(jobs: Mapping[str, Callable[[], Any]], workers: int) -> dict[str, Any]:
+    """Run every job; the first failure cancels those not started and is raised."""
+    if workers <= 1:
+        return {key: job() for key, job in jobs.items()}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="read") as pool:
+        futures = {key: pool.submit(job) for key, job in jobs.items()}
+        try:
+            return {key: future.result() for key, future in futures.items()}
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _status_stream(
+    client: Client, list_id: int, status: ListStatus, pages: _Pages
+) -> list[parse.RawContact]:
+    params = {"listid": list_id, "status": status.value}
+    found: list[parse.RawContact] = []
+    for page in contact_pages(client, params, pages, f"status:{status.value}"):
+        found.extend(c for c in map(parse.contact, page) if c.email and c.id)
+    return found
+
+
+def _field_stream(
+    client: Client, perstag: str, field_id: str, pages: _Pages
+) -> dict[str, str | None]:
+    """Contact id -> value of one custom field, for the whole account (filtered later)."""
+    values: dict[str, str | None] = {}
+    params = {"filters[fieldid]": field_id}
+    for page in offset_pages(
+        client, "fieldValues", "fieldValues", kind="field_values", params=params
+    ):
+        pages.tick()
+        for raw in page:
+            if parse.as_id(raw.get("field")) in ("", field_id):
+                values[parse.as_id(raw.get("contact"))] = parse.text(raw.get("value"))
     return values
 
 
-def _read_tags(
-    client: Client,
-    list_id: int,
-    names: Sequence[str],
-    members: Mapping[str, object],
-    pages: _Pages,
-) -> dict[str, set[str]]:
-    tagged: dict[str, set[str]] = {name: set() for name in names}
-    for name in names:
-        pages.expect(f"tag:{name}", 1)
-        pages.expect(f"tagged:{name}", 1)
-        tag_id = find_tag(client, name)
-        pages.tick()
-        if tag_id is None:
-            pages.expect(f"tagged:{name}", 0)
-            continue
-        params = {"listid": list_id, "tagid": tag_id}
-        for page in contact_pages(client, params, pages, f"tagged:{name}"):
-            tagged[name].update(
-                cid for cid in (parse.as_id(c.get("id")) for c in page) if cid in members
-            )
+def _tag_stream(client: Client, list_id: int, name: str, tag_id: str, pages: _Pages) -> set[str]:
+    params = {"listid": list_id, "tagid": tag_id}
+    pages.expect(f"tagged:{name}", 1)
+    tagged: set[str] = set()
+    for page in contact_pages(client, params, pages, f"tagged:{name}"):
+        tagged.update(parse.as_id(c.get("id")) for c in page)
     return tagged
+
+
+def _assemble(
+    done: Mapping[str, Any],
+    perstags: Sequence[str],
+    tags: Sequence[str],
+    tagged: Mapping[str, set[str]],
+    marker: str,
+) -> Iterator[Member]:
+    """Members in status order (a contact seen in two statuses keeps the first).
+
+    Repeated values (countries, dates, first names) share one string object, which keeps
+    a million-member state small; tag sets are shared the same way.
+    """
+    order = sorted(perstags)
+    columns = [done.get(f"field:{p}", {}) for p in order]
+    shared: dict[str | None, str | None] = {}
+    tag_sets: dict[frozenset[str], frozenset[str]] = {}
+    removed = tagged.get(marker, set())
+    seen: set[str] = set()
+    for status in READ_STATUSES:
+        for raw in done[f"status:{status.value}"]:
+            cid = raw.id
+            if cid in seen:
+                continue
+            seen.add(cid)
+            own = frozenset(t for t in tags if cid in tagged[t]) if tags else frozenset()
+            contact = Contact(
+                email=raw.email,
+                first_name=_share(shared, raw.first_name),
+                last_name=_share(shared, raw.last_name),
+                phone=raw.phone,
+                fields=tuple(
+                    (p, _share(shared, col.get(cid))) for p, col in zip(order, columns, strict=True)
+                ),
+                tags=tag_sets.setdefault(own, own),
+            )
+            yield Member(contact, status, cid, removed_by_sync=cid in removed)
+
+
+SHARED_MAX = 200_000
+
+
+def _share(shared: dict[str | None, str | None], value: str | None) -> str | None:
+    if value is None or len(shared) >= SHARED_MAX:
+        return value
+    return shared.setdefault(value, value)

@@ -1,0 +1,136 @@
+"""Plan 1,000,000 desired profiles against a 1,000,000-member sandbox list (issue 6).
+
+Set-up (not measured): sample data with ``--rows`` profiles, and a sandbox list holding the
+same people (about 1 % with a changed first name, 0.5 % left out so they are adds). The
+measured part runs in a fresh process, the way ``sync plan`` does it, in-process against the
+sandbox with the rate limit off, and prints wall time, peak memory (ru_maxrss) and the split
+between reading the source, reading the list and diffing.
+
+    .venv/bin/python -m bench.plan_1m [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MANIFESTS = {
+    "connections/ac.yaml": "name: ac\ntype: activecampaign\nhost: sandbox\n"
+    "data_privacy_consent: true\n",
+    "connections/warehouse.yaml": "name: warehouse\ntype: duckdb\npath: data/profiles.duckdb\n",
+    "segments/everyone.yaml": "name: everyone\nsource: warehouse\nquery: |\n"
+    "  select email, first_name, last_name, phone, lifetime_value, country from profiles\n",
+    "exports/everyone.yaml": "name: everyone\nconnection: ac\nlist_id: 1\n"
+    "segments: [everyone]\nmapping:\n  email: email\n  first_name: first_name\n"
+    "  last_name: last_name\n  phone: phone\n  fields:\n    LIFETIME_VALUE: lifetime_value\n"
+    "    COUNTRY: country\nmode: mirror\nlimits:\n  max_profiles: 2000000\n",
+}
+
+
+def setup(root: Path, rows: int) -> int:
+    from engine.activecampaign.sandbox import Store
+    from engine.loader import load_project
+    from engine.sample_data import generate
+    from engine.sources import desired_state
+
+    for name, text in MANIFESTS.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    generate(root / "data" / "profiles.duckdb", rows=rows, seed=3)
+    project = load_project(root)
+    desired = desired_state(project, project.exports["everyone"])
+    members, ltv, country = [], [], []
+    for i, c in enumerate(desired.contacts.values()):
+        if i % 200 == 0:
+            continue  # not on the list yet: an add
+        first = f"{c.first_name}x" if i % 100 == 1 else c.first_name
+        members.append((c.email, first or "", c.last_name or "", c.phone or "", 1))
+        ltv.append(c.field("LIFETIME_VALUE") or "")
+        country.append(c.field("COUNTRY") or "")
+    with Store(root / ".sync" / "sandbox.sqlite3") as store:
+        store.create_list("Everyone", 1)
+        store.load_members(1, members, {"LIFETIME_VALUE": ltv, "COUNTRY": country})
+    return len(members)
+
+
+def measure(root: Path) -> dict[str, object]:
+    from engine import pipeline
+    from engine.activecampaign.client import Client
+    from engine.activecampaign.sandbox import (
+        SANDBOX_DEFAULT_KEY,
+        SandboxSettings,
+        sandbox_transport,
+    )
+    from engine.diff import Policy
+    from engine.guards import plan_export
+    from engine.loader import load_project
+    from engine.progress import Silent
+    from engine.sources import desired_state
+
+    project = load_project(root)
+    export = project.exports["everyone"]
+    transport = sandbox_transport(
+        root / ".sync" / "sandbox.sqlite3", SandboxSettings(rate_limit=None)
+    )
+    client = Client(
+        "https://sandbox/api/3",
+        SANDBOX_DEFAULT_KEY,
+        host="bench",
+        rate_limit=1e9,
+        transport=transport,
+    )
+    t0 = time.perf_counter()
+    desired = desired_state(project, export)
+    t1 = time.perf_counter()
+    current = pipeline.read_current(project, export, client, Silent())
+    t2 = time.perf_counter()
+    connection = project.destinations["ac"]
+    plan = plan_export("everyone", connection, desired, current, Policy.of(export))
+    t3 = time.perf_counter()
+    requests = client.stats.snapshot().requests
+    return {
+        "summary": plan.summary,
+        "read_source_s": round(t1 - t0, 1),
+        "read_list_s": round(t2 - t1, 1),
+        "diff_s": round(t3 - t2, 1),
+        "total_s": round(t3 - t0, 1),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "requests": dict(requests),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--measure", type=Path)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        started = time.perf_counter()
+        members = setup(root, args.rows)
+        print(
+            f"set-up: {args.rows:,} profiles, {members:,} list members, "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.plan_1m", "--measure", str(root)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(out.stdout)
+    for key, value in result.items():
+        print(f"{key}: {value}")
+
+
+if __name__ == "__main__":
+    main()
