@@ -258,3 +258,53 @@ def test_pull_request_markdown_of_a_huge_plan_fits_a_comment(workspace: Workspac
     assert markdown.index("|") < markdown.index("<details>")  # the summary table comes first
     assert "not shown" in markdown
     assert [e for e in EMAIL.findall(markdown) if "***@" not in e] == []
+
+
+def _active(ws: Workspace) -> dict[str, int]:
+    lists = ws.sync("sandbox", "lists").stdout
+    return {
+        name: int(count)
+        for name, count in re.findall(r"^\d+\s+(\w+)\s.*?(\d+) active", lists, flags=re.M)
+    }
+
+
+def test_scheduled_run_applies_exactly_the_due_exports(workspace: Workspace) -> None:
+    # vip runs '0 6 * * *'; newsletter has no schedule (on demand only).
+    late = workspace.sync("apply", "--due", "--now", "2026-11-29T06:31:00", "--yes")
+    assert late.exit_code == 0, late.output
+    assert "vip: due for 2026-11-29 06:00 UTC" in late.output
+    assert _active(workspace) == {"newsletter": 0, "vip": summary(late.stdout, "vip")["add"]}
+
+    idle = workspace.sync("apply", "--due", "--now", "2026-11-29T09:07:00", "--yes")
+    assert idle.exit_code == 0 and "No export is due." in idle.stdout
+
+    caught_up = workspace.sync(
+        "apply",
+        "--due",
+        "--now",
+        "2026-12-01T09:07:00",
+        "--since",
+        "2026-11-30T05:00:00",
+        "--yes",
+    )
+    assert caught_up.exit_code == 0, caught_up.output
+    assert "vip: caught up (missed run) for 2026-12-01 06:00 UTC" in caught_up.output
+
+
+def test_on_demand_run_applies_only_the_named_export(workspace: Workspace) -> None:
+    result = workspace.sync("apply", "-e", "newsletter", "--yes")
+    assert result.exit_code == 0, result.output
+    counts = _active(workspace)
+    assert (
+        counts["vip"] == 0 and counts["newsletter"] == summary(result.stdout, "newsletter")["add"]
+    )
+    assert "vip" not in result.stdout
+
+
+def test_mirror_of_empty_segments_is_refused(workspace: Workspace) -> None:
+    assert workspace.sync("apply", "-e", "vip", "--yes").exit_code == 0
+    empty = ("--var", "vip_threshold=99999999", "--var", "recent_since=2100-01-01")
+    refused = workspace.sync(*empty, "apply", "-e", "vip", "--yes")
+    assert refused.exit_code == 1
+    assert "the segments came back empty" in refused.output
+    assert _active(workspace)["vip"] > 0

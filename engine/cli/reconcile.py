@@ -106,6 +106,10 @@ def apply(
         datetime | None,
         typer.Option("--since", help="With --due: catch up fire times since this UTC time."),
     ] = None,
+    now: Annotated[
+        datetime | None,
+        typer.Option("--now", help="With --due: act as a run started at this UTC time."),
+    ] = None,
     fmt: Annotated[
         Format, typer.Option("--format", help="text or markdown (job summaries).")
     ] = Format.text,
@@ -121,7 +125,7 @@ def apply(
         raise ConfigError("a saved plan is applied whole: do not combine PLANFILE with -e/--due")
     names = list(export or ())
     if due:
-        names = _due(project, names, since)
+        names = _due(project, names, since, now or datetime.now(UTC))
         if not names:
             typer.echo("No export is due.")
             return
@@ -155,11 +159,14 @@ def _names(project: Project, planfile: Path | None, names: list[str]) -> list[st
     return [e.name for e in pipeline.select_exports(project, names)]
 
 
-def _due(project: Project, named: list[str], since: datetime | None) -> list[str]:
+def _due(
+    project: Project, named: list[str], since: datetime | None, now: datetime
+) -> list[str]:
+    """The due exports (rule: engine.schedule); ``--now`` rehearses another start time."""
     last = schedule.last_successes(history.read(pipeline.state_dir(project)))
     if since is not None:
-        last = {name: since for name in project.exports} | last
-    due = schedule.due_exports(project, datetime.now(UTC), last_runs=last)
+        last = last | {name: since for name in project.exports}  # what the user says wins
+    due = schedule.due_exports(project, now, last_runs=last)
     names = [d.name for d in due if not named or d.name in named]
     for item in due:
         if item.name in names:
