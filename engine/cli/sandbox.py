@@ -11,6 +11,7 @@ from ..activecampaign.sandbox import SANDBOX_DEFAULT_KEY, SandboxApp, SandboxSet
 from ..activecampaign.sandbox.seed import default_data, seed_project
 from ..activecampaign.sandbox.server import LOOPBACK, make_server
 from ..activecampaign.sandbox.store import STATUS_NAMES
+from ..errors import ConfigError
 from . import app
 from .context import CliState
 
@@ -39,9 +40,30 @@ def serve(
     rate_limit: Annotated[
         float, typer.Option("--rate-limit", help="Requests/s for the account (0: no limit).")
     ] = 5.0,
+    fault_rate: Annotated[
+        float,
+        typer.Option("--fault-rate", help="Share of requests failing with 502/503/a drop."),
+    ] = 0.0,
+    latency: Annotated[float, typer.Option("--latency", help="Seconds added to answers.")] = 0.0,
+    bulk_delay: Annotated[
+        float, typer.Option("--bulk-delay", help="Seconds a bulk import takes to process.")
+    ] = 0.0,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Makes injected faults reproducible.")
+    ] = None,
 ) -> None:
-    """Serve the sandbox over HTTP on 127.0.0.1 until interrupted."""
-    settings = SandboxSettings(api_key=api_key, rate_limit=rate_limit or None)
+    """Serve the sandbox over HTTP on 127.0.0.1 until interrupted (knobs for rehearsals)."""
+    try:
+        settings = SandboxSettings(
+            api_key=api_key,
+            rate_limit=rate_limit or None,
+            fault_rate=fault_rate,
+            latency=latency,
+            bulk_delay=bulk_delay,
+            seed=seed,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"sync sandbox serve: {exc}") from None
     application = SandboxApp.open(_data(ctx, data), settings)
     server = make_server(application, port)
     typer.echo(

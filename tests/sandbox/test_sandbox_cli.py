@@ -60,3 +60,41 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
     second = Store(data)
     assert [(s.id, s.name) for s in second.list_summaries()] == [(list_id, "Kept")]
     second.close()
+
+
+def test_serve_command_serves_on_loopback_with_its_knobs(tmp_path: Path) -> None:
+    """``sync sandbox serve`` as a user starts it: the key, and injected faults, apply."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    import httpx
+
+    command = [
+        sys.executable, "-m", "engine", "--workspace", str(tmp_path), "sandbox", "serve",
+        "--port", "0", "--api-key", "rehearsal-key", "--rate-limit", "0",
+        "--fault-rate", "1", "--seed", "3",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/api/3", line)
+        assert match, line
+        base = f"http://127.0.0.1:{match.group(1)}/api/3"
+        with httpx.Client(base_url=base, headers={"Api-Token": "rehearsal-key"}) as client:
+            outcomes = []
+            for _ in range(6):
+                try:
+                    outcomes.append(client.get("/lists").status_code)
+                except httpx.TransportError:
+                    outcomes.append("dropped")
+        assert outcomes and all(o in (502, 503, "dropped") for o in outcomes)
+        assert (tmp_path / ".sync" / "sandbox.sqlite3").exists()
+    finally:
+        server.terminate()
+        server.wait(10)
+        if server.stdout is not None:
+            server.stdout.close()
