@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .activecampaign.model import ContactWrite, Rejection, WriteReport
 from .errors import DestinationError
@@ -67,43 +67,66 @@ def apply_export(
     """Execute one export's plan through ``write`` (the client bound to the plan's list)."""
     started = clock()
     actions = {c.email: c.action for c in plan.changes if c.action is not Action.SKIP}
-    planned = Counter(a.value for a in actions.values())
+    report = ApplyReport(
+        export=plan.export,
+        connection=plan.connection,
+        list_id=plan.list_id,
+        planned=dict(Counter(a.value for a in actions.values())),
+        applied={},
+    )
     if plan.refusals:
-        return _report(plan, planned, {}, refused=tuple(plan.refusals))
-    writes = plan.writes()
+        return replace(report, refused=tuple(plan.refusals))
+    outcome = _write_in_chunks(plan.writes(), write, progress)
+    applied = Counter(actions[e].value for e in outcome.applied if e in actions)
+    return replace(
+        report,
+        applied=dict(applied),
+        rejected=outcome.rejected,
+        not_done=outcome.unknown,
+        error=outcome.error,
+        duration_s=clock() - started,
+        requests=outcome.requests,
+        retries=outcome.retries,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    applied: tuple[str, ...]
+    rejected: tuple[Rejection, ...]
+    unknown: tuple[Rejection, ...]
+    requests: Mapping[str, int]
+    retries: int
+    error: str | None
+
+
+def _write_in_chunks(
+    writes: Sequence[ContactWrite],
+    write: Writer,
+    progress: Callable[[int, int], None] | None,
+) -> _Outcome:
+    """Chunk after chunk; a destination failure marks the rest not applied, with why."""
     applied: list[str] = []
     rejected: list[Rejection] = []
-    not_done: list[Rejection] = []
+    unknown: list[Rejection] = []
     requests: Counter[str] = Counter()
     retries = 0
     error: str | None = None
     total = len(writes)
     for start in range(0, total, CHUNK):
-        chunk = writes[start : start + CHUNK]
         try:
-            report = write(chunk, _offset(progress, start, total))
+            report = write(writes[start : start + CHUNK], _offset(progress, start, total))
         except DestinationError as exc:
             error = str(exc)
             reason = f"not applied: the run stopped ({exc})"
-            not_done.extend(Rejection(w.email, reason) for w in writes[start:])
+            unknown.extend(Rejection(w.email, reason) for w in writes[start:])
             break
         applied.extend(report.applied)
         rejected.extend(report.rejected)
-        not_done.extend(report.unknown)
+        unknown.extend(report.unknown)
         requests.update(report.requests)
         retries += report.retries
-    done = Counter(actions[email].value for email in applied if email in actions)
-    return _report(
-        plan,
-        planned,
-        done,
-        rejected=tuple(rejected),
-        not_done=tuple(not_done),
-        error=error,
-        duration_s=clock() - started,
-        requests=dict(requests),
-        retries=retries,
-    )
+    return _Outcome(tuple(applied), tuple(rejected), tuple(unknown), dict(requests), retries, error)
 
 
 def _offset(
@@ -112,16 +135,3 @@ def _offset(
     if progress is None:
         return None
     return lambda done, _chunk_total: progress(start + done, total)
-
-
-def _report(
-    plan: ExportPlan, planned: Mapping[str, int], applied: Mapping[str, int], **kw: object
-) -> ApplyReport:
-    return ApplyReport(
-        export=plan.export,
-        connection=plan.connection,
-        list_id=plan.list_id,
-        planned=dict(planned),
-        applied=dict(applied),
-        **kw,  # type: ignore[arg-type]
-    )
