@@ -126,8 +126,14 @@ def test_mirror_removals_above_the_limit_are_refused_unless_allowed(workspace: W
     after = workspace.sync(*narrower, "plan", "-e", "vip", "--detailed-exitcode")
     assert after.exit_code == 0, after.output
 
-    back = workspace.sync("plan", "-e", "vip")  # leavers re-enter: the product added them back
+    back = workspace.sync("plan", "-e", "vip")  # leavers re-enter: the product adds them back
     assert summary(back.stdout, "vip")["add"] == removals
+    readded = workspace.sync("apply", "-e", "vip", "--yes")
+    assert readded.exit_code == 0, readded.output
+    assert f"vip: applied {removals:,} of {removals:,}" in readded.stdout
+    final = workspace.sync("plan", "-e", "vip", "--detailed-exitcode")
+    assert final.exit_code == 0, final.output
+    assert summary(final.stdout, "vip")["skipped"] == 0
 
 
 def test_max_profiles_and_consent_guards_refuse(workspace: Workspace) -> None:
