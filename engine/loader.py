@@ -47,7 +47,6 @@ from .manifest import (
     PostgresSource,
     Segment,
     Settings,
-    Source,
     SQLiteSource,
 )
 from .project import Project
@@ -254,4 +253,4 @@ class _Run:
         return build_project(self.root, settings, self.entries, self.diagnostics)
 
 
-__all__ = ["Source", "discover", "load_project"]
+__all__ = ["discover", "load_project"]

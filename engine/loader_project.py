@@ -8,16 +8,7 @@ from typing import Any
 
 from .errors import Diagnostic, Location
 from .loader_refs import Entry
-from .manifest import (
-    ActiveCampaignConnection,
-    DuckDBSource,
-    Export,
-    PostgresSource,
-    Segment,
-    Settings,
-    Source,
-    SQLiteSource,
-)
+from .manifest import ActiveCampaignConnection, Export, Segment, Settings, Source
 from .project import Project
 
 
@@ -34,7 +25,7 @@ def build_project(
         model = entry.model
         if isinstance(model, ActiveCampaignConnection):
             destinations[model.name] = model
-        elif isinstance(model, DuckDBSource | SQLiteSource | PostgresSource):
+        elif isinstance(model, Source):
             sources[model.name] = model
         elif isinstance(model, Segment):
             segments[model.name] = model
