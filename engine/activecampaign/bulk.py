@@ -39,7 +39,6 @@ MAX_PENDING = 20
 
 _SPECIAL = r"\s\"(),:;<>@\[\\\]"
 EMAIL_RULES = re.compile(rf"[^{_SPECIAL}]+@[^{_SPECIAL}]+\.[A-Za-z]{{2,}}")
-PLAIN_KEYS = {"first_name": "first_name", "last_name": "last_name", "phone": "phone"}
 
 FAILED_REASON = (
     "ActiveCampaign's import did not create or update this contact (listed as a failure by "
@@ -76,15 +75,10 @@ def email_problem(email: str) -> str | None:
 
 def encode(write: ContactWrite, list_id: int, fields: Mapping[str, str]) -> dict[str, Any]:
     """One contact of a bulk import body. ``fields`` maps perstag -> field id."""
-    contact: dict[str, Any] = {"email": write.email}
-    custom = []
-    for key, value in write.values.items():
-        if key in PLAIN_KEYS:
-            contact[PLAIN_KEYS[key]] = value
-        elif key.startswith("fields."):
-            custom.append({"id": int(fields[key.removeprefix("fields.")]), "value": value})
+    contact: dict[str, Any] = {"email": write.email, **write.standard_values}
+    custom = write.custom_values
     if custom:
-        contact["fields"] = custom
+        contact["fields"] = [{"id": int(fields[p]), "value": v} for p, v in custom.items()]
     tags = list(write.tags)
     match write.membership:
         case Membership.SUBSCRIBE:

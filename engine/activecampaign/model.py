@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+STANDARD_FIELDS = ("first_name", "last_name", "phone")
+FIELD_PREFIX = "fields."
+
 
 class Membership(Enum):
     """What to do with the contact's subscription to the list."""
@@ -38,6 +41,20 @@ class ContactWrite:
     values: Mapping[str, str] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     membership: Membership = Membership.KEEP
+
+    @property
+    def standard_values(self) -> dict[str, str]:
+        """``first_name``, ``last_name`` and ``phone`` from ``values``, in their order."""
+        return {k: v for k, v in self.values.items() if k in STANDARD_FIELDS}
+
+    @property
+    def custom_values(self) -> dict[str, str]:
+        """``{PERSTAG: value}`` of the ``fields.PERSTAG`` keys of ``values``, in their order."""
+        return {
+            k.removeprefix(FIELD_PREFIX): v
+            for k, v in self.values.items()
+            if k.startswith(FIELD_PREFIX)
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from .lookup import ensure_tag, field_ids, find_tag
 from .model import ContactWrite, Membership, Rejection, WriteReport
 
 SMALL = 10
+_SYNC_NAMES = {"first_name": "firstName", "last_name": "lastName", "phone": "phone"}
 
 
 @dataclass(slots=True)
@@ -58,9 +59,7 @@ def write_contacts(
 ) -> WriteReport:
     """Apply ``writes`` to list ``list_id``; per contact: applied, rejected or unknown."""
     before = client.stats.snapshot()
-    perstags = sorted(
-        {k.removeprefix("fields.") for w in writes for k in w.values if k.startswith("fields.")}
-    )
+    perstags = sorted({perstag for w in writes for perstag in w.custom_values})
     ctx = _Context(client, list_id, field_ids(client, perstags, list_id))
     outcome = Outcome()
     done = 0
@@ -184,16 +183,11 @@ def _write_one(ctx: _Context, write: ContactWrite, outcome: Outcome) -> None:
 
 
 def _sync_body(ctx: _Context, write: ContactWrite) -> dict[str, object]:
-    names = {"first_name": "firstName", "last_name": "lastName", "phone": "phone"}
     contact: dict[str, object] = {"email": write.email}
-    values = []
-    for key, value in write.values.items():
-        if key in names:
-            contact[names[key]] = value
-        elif key.startswith("fields."):
-            values.append({"field": ctx.fields[key.removeprefix("fields.")], "value": value})
-    if values:
-        contact["fieldValues"] = values
+    contact.update((_SYNC_NAMES[k], v) for k, v in write.standard_values.items())
+    custom = write.custom_values
+    if custom:
+        contact["fieldValues"] = [{"field": ctx.fields[p], "value": v} for p, v in custom.items()]
     return {"contact": contact}
 
 
