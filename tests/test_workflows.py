@@ -194,17 +194,22 @@ def run_step(script: str, cwd: Path, env: dict[str, str]) -> subprocess.Complete
     )
 
 
+def fake_command_path(tmp_path: Path, name: str, script: str) -> str:
+    """Write an executable ``script`` as ``tmp_path/bin/name``; a PATH that finds it first."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    command = bin_dir / name
+    command.write_text(script)
+    command.chmod(0o755)
+    return f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+
+
 @pytest.fixture
 def fake_gh(tmp_path: Path) -> dict[str, str]:
     if shutil.which("jq") is None:
         pytest.fail("jq is needed to stand in for gh's --jq (Debian: apt-get install jq)")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    gh = bin_dir / "gh"
-    gh.write_text(FAKE_GH)
-    gh.chmod(0o755)
     return {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PATH": fake_command_path(tmp_path, "gh", FAKE_GH),
         "GH_LOG": str(tmp_path / "gh.log"),
         "GH_BODY": str(tmp_path / "body.md"),
         "GH_COMMENTS": str(tmp_path / "comments.json"),
@@ -296,13 +301,8 @@ def apply_script() -> str:
 
 
 def apply_env(tmp_path: Path) -> dict[str, str]:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "sync"
-    fake.write_text(FAKE_SYNC)
-    fake.chmod(0o755)
     return {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PATH": fake_command_path(tmp_path, "sync", FAKE_SYNC),
         "SYNC_LOG": str(tmp_path / "sync.log"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
     }
