@@ -24,7 +24,7 @@ from dataclasses import replace
 from .contacts import CurrentState, DesiredState, ListStatus
 from .diff import Policy, diff
 from .manifest import ActiveCampaignConnection
-from .plan import Action, ExportPlan
+from .plan_model import Action, ExportPlan
 
 
 def _contacts(count: int) -> str:

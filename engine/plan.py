@@ -1,24 +1,6 @@
-"""A plan: the immutable decision of what a sync would change, per export (SPEC §2, §3.1).
+"""A plan (SPEC §2, §3.1): its types (from :mod:`engine.plan_model`), its JSON form, its files.
 
-- :class:`Action` is what happens to one contact: ``+`` add, ``~`` update, ``-`` remove,
-  ``!`` skipped (never re-subscribed).
-- :class:`Change` is one contact's decision. ``before`` / ``after`` map plan field names
-  (``first_name``, ``last_name``, ``phone``, ``fields.<PERSTAG>``, ``tags``) to values in
-  the form ActiveCampaign stores them:
-
-  * ``after[name] = None`` means *cleared*: the value is blanked (``""`` is sent). It only
-    happens when the export sets ``clear_nulls: true``.
-  * ``after["tags"]`` lists the tags the change *adds* (sorted). Tags are only ever added,
-    never removed, so ``before`` never holds ``tags``.
-  * ``before`` holds the current value of every field in ``after`` when the contact is
-    already on the list (any status); it is empty for a brand-new contact and for removes.
-
-- :class:`ExportPlan` is one export's plan: its changes, skipped people, invalid rows,
-  conflicts, the guards' refusals (a refused plan is shown but never applied), and the
-  fingerprint of the list it was made against (a saved plan is stale when it changed).
-- :class:`Plan` is every export's plan plus the rendered manifests it was made from.
-
-JSON (:meth:`Plan.to_json`) is the SPEC §3.1 shape; keys whose value is empty
+JSON (:func:`plan_to_json`) is the SPEC §3.1 shape; keys whose value is empty
 (``before``/``after`` of a change, ``reason``) are omitted, and ``membership`` is written
 only where it is not implied by the action (``resubscribe``). Saved plans hold personal
 data, so :func:`save_plan` creates them readable by their owner only (0600).
@@ -26,239 +8,89 @@ data, so :func:`save_plan` creates them readable by their owner only (0600).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from enum import Enum
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, assert_never
+from typing import Any
 
-from .activecampaign.model import ContactWrite, Membership
+from .activecampaign.model import Membership
 from .contacts import Conflict, InvalidRow
 from .errors import ConfigError
+from .plan_model import (
+    ACTION_ORDER,
+    FORMAT_VERSION,
+    SUMMARY_KEYS,
+    Action,
+    Change,
+    ExportPlan,
+    Plan,
+    Value,
+    digest_manifests,
+    utc_now,
+)
 
-FORMAT_VERSION = 1
-
-Value = str | None | tuple[str, ...]
-"""A field's value in a change: a stored string, None (unknown / cleared), or tag names."""
-
-
-class Action(Enum):
-    ADD = "add"
-    UPDATE = "update"
-    REMOVE = "remove"
-    SKIP = "skip"
-
-    @property
-    def symbol(self) -> str:
-        match self:
-            case Action.ADD:
-                return "+"
-            case Action.UPDATE:
-                return "~"
-            case Action.REMOVE:
-                return "-"
-            case Action.SKIP:
-                return "!"
-            case _:
-                assert_never(self)
-
-    @property
-    def default_membership(self) -> Membership:
-        match self:
-            case Action.ADD:
-                return Membership.SUBSCRIBE
-            case Action.REMOVE:
-                return Membership.UNSUBSCRIBE
-            case Action.UPDATE | Action.SKIP:
-                return Membership.KEEP
-            case _:
-                assert_never(self)
+__all__ = [
+    "ACTION_ORDER",
+    "FORMAT_VERSION",
+    "SUMMARY_KEYS",
+    "Action",
+    "Change",
+    "ExportPlan",
+    "Plan",
+    "Value",
+    "change_from_json",
+    "change_to_json",
+    "digest_manifests",
+    "load_plan",
+    "plan_from_json",
+    "plan_text",
+    "plan_to_json",
+    "save_plan",
+    "utc_now",
+]
 
 
-ACTION_ORDER = {action: index for index, action in enumerate(Action)}
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "format_version": plan.format_version,
+        "created_at": plan.created_at,
+        "workspace_digest": plan.workspace_digest,
+        "exports": [_export_to_json(export) for export in plan.exports],
+        "manifests": dict(plan.manifests),
+    }
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One contact's decision on one list (see the module docstring for before/after)."""
-
-    action: Action
-    email: str
-    before: Mapping[str, Value] = field(default_factory=dict)
-    after: Mapping[str, Value] = field(default_factory=dict)
-    reason: str | None = None
-    membership: Membership = Membership.KEEP  # KEEP on an add or remove means its default
-
-    def __post_init__(self) -> None:
-        if self.membership is Membership.KEEP:
-            object.__setattr__(self, "membership", self.action.default_membership)
-
-    @property
-    def sort_key(self) -> tuple[int, str]:
-        return ACTION_ORDER[self.action], self.email
-
-    @property
-    def added_tags(self) -> tuple[str, ...]:
-        tags = self.after.get("tags")
-        return tags if isinstance(tags, tuple) else ()
-
-    def write(self) -> ContactWrite | None:
-        """The ContactWrite that carries out this change (None for a skipped person)."""
-        values = {
-            name: "" if value is None else value
-            for name, value in self.after.items()
-            if name != "tags" and not isinstance(value, tuple)
-        }
-        match self.action:
-            case Action.ADD | Action.UPDATE:
-                return ContactWrite(self.email, values, self.added_tags, self.membership)
-            case Action.REMOVE:
-                return ContactWrite(self.email, membership=Membership.UNSUBSCRIBE)
-            case Action.SKIP:
-                return None
-            case _:
-                assert_never(self.action)
+def plan_text(plan: Plan) -> str:
+    """The plan file's text: :func:`plan_to_json`, indented; key order is fixed (stable)."""
+    return json.dumps(plan_to_json(plan), indent=2, ensure_ascii=False) + "\n"
 
 
-SUMMARY_KEYS = ("add", "update", "remove", "unchanged", "skipped", "invalid")
-
-
-@dataclass(frozen=True, slots=True)
-class ExportPlan:
-    """One export's plan against one list. ``refusals`` non-empty: shown, never applied."""
-
-    export: str
-    connection: str
-    list_id: str
-    mode: str
-    changes: tuple[Change, ...] = ()  # adds, updates, removes; sorted by action, then email
-    skipped: tuple[Change, ...] = ()  # Action.SKIP with a reason; sorted by email
-    unchanged: int = 0
-    invalid: tuple[InvalidRow, ...] = ()
-    conflicts: tuple[Conflict, ...] = ()
-    refusals: tuple[str, ...] = ()
-    current_fingerprint: str = ""
-    desired_count: int = 0
-    active_members: int = 0
-
-    def count(self, action: Action) -> int:
-        changes = self.skipped if action is Action.SKIP else self.changes
-        return sum(1 for change in changes if change.action is action)
-
-    @property
-    def summary(self) -> dict[str, int]:
-        return {
-            "add": self.count(Action.ADD),
-            "update": self.count(Action.UPDATE),
-            "remove": self.count(Action.REMOVE),
-            "unchanged": self.unchanged,
-            "skipped": len(self.skipped),
-            "invalid": len(self.invalid),
-        }
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.changes)
-
-    @property
-    def refused(self) -> bool:
-        return bool(self.refusals)
-
-    def writes(self) -> list[ContactWrite]:
-        """The ContactWrites that carry out this plan, in the plan's order."""
-        return [w for change in self.changes if (w := change.write()) is not None]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def digest_manifests(manifests: Mapping[str, Any]) -> str:
-    """A stable digest of rendered manifests: changes whenever any manifest does."""
-    canonical = json.dumps(manifests, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """Every export's plan, with the rendered manifests it was made from."""
-
-    exports: tuple[ExportPlan, ...]
-    created_at: str
-    manifests: Mapping[str, Any] = field(default_factory=dict)
-    workspace_digest: str = ""
-    format_version: int = FORMAT_VERSION
-
-    @classmethod
-    def create(
-        cls,
-        exports: Iterable[ExportPlan],
-        manifests: Mapping[str, Any],
-        *,
-        workspace_digest: str | None = None,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> Plan:
-        """A plan made now; the digest defaults to :func:`digest_manifests` of ``manifests``."""
-        created = clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        digest = digest_manifests(manifests) if workspace_digest is None else workspace_digest
-        return cls(tuple(exports), created, dict(manifests), digest)
-
-    @property
-    def has_changes(self) -> bool:
-        return any(export.has_changes for export in self.exports)
-
-    @property
-    def refused(self) -> bool:
-        return any(export.refused for export in self.exports)
-
-    def export(self, name: str) -> ExportPlan:
-        for export in self.exports:
-            if export.export == name:
-                return export
-        raise KeyError(name)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format_version": self.format_version,
-            "created_at": self.created_at,
-            "workspace_digest": self.workspace_digest,
-            "exports": [_export_to_json(export) for export in self.exports],
-            "manifests": dict(self.manifests),
-        }
-
-    @classmethod
-    def from_json(cls, data: object) -> Plan:
-        """Rebuild a plan; raises ConfigError naming what is wrong when it is not a plan."""
-        if not isinstance(data, dict) or "format_version" not in data:
-            raise ConfigError(
-                "not a plan file (no format_version); save one with `sync plan --out FILE`"
-            )
-        version = data["format_version"]
-        if version != FORMAT_VERSION:
-            raise ConfigError(
-                f"plan format_version {version!r} is not supported (this version reads "
-                f"{FORMAT_VERSION}); make the plan again with this version's `sync plan --out`"
-            )
-        try:
-            return cls(
-                exports=tuple(_export_from_json(item) for item in data["exports"]),
-                created_at=str(data["created_at"]),
-                manifests=dict(data.get("manifests") or {}),
-                workspace_digest=str(data.get("workspace_digest", "")),
-            )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ConfigError(
-                f"not a valid plan file ({type(exc).__name__}: {exc}); "
-                "save one again with `sync plan --out FILE`"
-            ) from exc
-
-
-# ----------------------------------------------------------------------------- JSON
+def plan_from_json(data: object) -> Plan:
+    """Rebuild a plan; raises ConfigError naming what is wrong when it is not a plan."""
+    if not isinstance(data, dict) or "format_version" not in data:
+        raise ConfigError(
+            "not a plan file (no format_version); save one with `sync plan --out FILE`"
+        )
+    version = data["format_version"]
+    if version != FORMAT_VERSION:
+        raise ConfigError(
+            f"plan format_version {version!r} is not supported (this version reads "
+            f"{FORMAT_VERSION}); make the plan again with this version's `sync plan --out`"
+        )
+    try:
+        return Plan(
+            exports=tuple(_export_from_json(item) for item in data["exports"]),
+            created_at=str(data["created_at"]),
+            manifests=dict(data.get("manifests") or {}),
+            workspace_digest=str(data.get("workspace_digest", "")),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(
+            f"not a valid plan file ({type(exc).__name__}: {exc}); "
+            "save one again with `sync plan --out FILE`"
+        ) from exc
 
 
 def _values_to_json(values: Mapping[str, Value]) -> dict[str, Any]:
@@ -370,7 +202,7 @@ def save_plan(plan: Plan, path: Path | str) -> None:
     crash never leaves half a plan, and an existing file's wider permissions are not kept.
     """
     target = Path(path)
-    text = json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+    text = plan_text(plan)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
         try:
@@ -402,6 +234,6 @@ def load_plan(path: Path | str) -> Plan:
             "save one with `sync plan --out FILE`"
         ) from exc
     try:
-        return Plan.from_json(data)
+        return plan_from_json(data)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from exc

@@ -14,7 +14,16 @@ import pytest
 from engine.activecampaign.model import ContactWrite, Membership
 from engine.contacts import Conflict, InvalidRow
 from engine.errors import ConfigError
-from engine.plan import Action, Change, ExportPlan, Plan, load_plan, save_plan
+from engine.plan import (
+    Action,
+    Change,
+    ExportPlan,
+    Plan,
+    load_plan,
+    plan_from_json,
+    plan_to_json,
+    save_plan,
+)
 
 SPEC_EXAMPLE: dict[str, Any] = {
     "format_version": 1,
@@ -70,7 +79,7 @@ def example_plan() -> Plan:
 
 
 def test_json_has_the_spec_shape() -> None:
-    data = example_plan().to_json()
+    data = plan_to_json(example_plan())
     export = data["exports"][0]
     export["changes"] = [c for c in export["changes"] if c["email"] != "eve@example.com"]
     spec_export = SPEC_EXAMPLE["exports"][0]
@@ -95,9 +104,9 @@ def test_json_round_trip_is_exact_through_text() -> None:
         refusals=("export 'other' (list 7 on 'ac'): refused",),
     )  # fmt: skip
     plan = Plan((*plan.exports, conflicted), plan.created_at, plan.manifests, "digest")
-    again = Plan.from_json(json.loads(json.dumps(plan.to_json())))
+    again = plan_from_json(json.loads(json.dumps(plan_to_json(plan))))
     assert again == plan
-    assert again.to_json() == plan.to_json()
+    assert plan_to_json(again) == plan_to_json(plan)
     assert again.export("other").changes[0].membership is Membership.RESUBSCRIBE
 
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 
 from ..contacts import Conflict, InvalidRow
-from ..plan import Change, ExportPlan, Value
+from ..plan_model import Change, ExportPlan, Value
 
 Mask = Callable[[str], str]
 

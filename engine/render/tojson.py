@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
-from ..plan import Plan
+from ..plan import Plan, plan_text
 
 
 def render_json(plan: Plan) -> str:
-    """``Plan.to_json()`` as text; key order is fixed by ``to_json`` (stable across runs)."""
-    return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+    """The plan as a saved plan file holds it (:func:`engine.plan.plan_text`)."""
+    return plan_text(plan)
