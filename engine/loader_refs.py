@@ -83,33 +83,8 @@ def _export(
     segments: set[str],
     guessed: Mapping[str, set[str]],
 ) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    target = connections.get(export.connection)
-    destinations = [n for n, e in connections.items() if _is_destination(e)]
-    if target is None and export.connection not in guessed.get("connections", set()):
-        out.append(
-            Diagnostic(
-                entry.at(("connection",)),
-                f"export '{export.name}': connection '{export.connection}' is not defined in "
-                f"connections/{did_you_mean(export.connection, destinations)}",
-            )
-        )
-    elif target is not None and target.model is not None and not _is_destination(target):
-        kind = getattr(target.model, "type", "source")
-        out.append(
-            Diagnostic(
-                entry.at(("connection",)),
-                f"export '{export.name}': connection '{export.connection}' is a {kind} source; "
-                "an export sends to an ActiveCampaign connection (type: activecampaign)"
-                + did_you_mean(export.connection, destinations),
-            )
-        )
-    elif (
-        target is not None
-        and isinstance(target.model, ActiveCampaignConnection)
-        and not target.model.data_privacy_consent
-    ):
-        out.append(_no_consent(entry, export, target))
+    problem = _connection(entry, export, connections, guessed)
+    out = [problem] if problem is not None else []
     for index, segment in enumerate(export.segments):
         if segment not in segments:
             out.append(
@@ -120,6 +95,35 @@ def _export(
                 )
             )
     return out
+
+
+def _connection(
+    entry: Entry, export: Export, connections: Mapping[str, Entry], guessed: Mapping[str, set[str]]
+) -> Diagnostic | None:
+    """What is wrong with the export's connection: undefined, a source, or no consent."""
+    target = connections.get(export.connection)
+    destinations = [n for n, e in connections.items() if _is_destination(e)]
+    if target is None and export.connection not in guessed.get("connections", set()):
+        return Diagnostic(
+            entry.at(("connection",)),
+            f"export '{export.name}': connection '{export.connection}' is not defined in "
+            f"connections/{did_you_mean(export.connection, destinations)}",
+        )
+    if target is not None and target.model is not None and not _is_destination(target):
+        kind = getattr(target.model, "type", "source")
+        return Diagnostic(
+            entry.at(("connection",)),
+            f"export '{export.name}': connection '{export.connection}' is a {kind} source; "
+            "an export sends to an ActiveCampaign connection (type: activecampaign)"
+            + did_you_mean(export.connection, destinations),
+        )
+    if (
+        target is not None
+        and isinstance(target.model, ActiveCampaignConnection)
+        and not target.model.data_privacy_consent
+    ):
+        return _no_consent(entry, export, target)
+    return None
 
 
 def _no_consent(entry: Entry, export: Export, target: Entry) -> Diagnostic:

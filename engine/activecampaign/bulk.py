@@ -280,16 +280,7 @@ def import_all(
         try:
             queued = submit(client, batch, outcome)
         except DestinationError as exc:
-            named = {r.email for r in outcome.rejected[before:]}  # rejected before the failure
-            outcome.unknown += [
-                Rejection(e.email, f"bulk import failed: {exc}")
-                for e in batch
-                if e.email not in named
-            ]
-            rest = [e for b in todo for e in b]
-            outcome.rejected += [Rejection(e.email, f"not sent: {exc}") for e in rest]
-            progress(len(batch) + len(rest))
-            todo.clear()
+            progress(_give_up(exc, batch, todo, outcome, outcome.rejected[before:]))
             break
         progress(len(outcome.rejected) - before + len(outcome.unknown) - unknown_before)
         if queued is not None:
@@ -298,6 +289,26 @@ def import_all(
             _follow_one(client, pending.popleft(), policy, outcome, progress)
     while pending:
         _follow_one(client, pending.popleft(), policy, outcome, progress)
+
+
+def _give_up(
+    exc: DestinationError,
+    batch: list[Encoded],
+    todo: deque[list[Encoded]],
+    outcome: Outcome,
+    named: Sequence[Rejection],
+) -> int:
+    """After ``batch`` could not be sent: its contacts are unknown (it may have been queued)
+    but for those ``named`` rejected before the failure; the batches in ``todo`` are
+    rejected as not sent (and taken out). Returns how many contacts this settled."""
+    rejected = {r.email for r in named}
+    outcome.unknown += [
+        Rejection(e.email, f"bulk import failed: {exc}") for e in batch if e.email not in rejected
+    ]
+    rest = [e for b in todo for e in b]
+    outcome.rejected += [Rejection(e.email, f"not sent: {exc}") for e in rest]
+    todo.clear()
+    return len(batch) + len(rest)
 
 
 def _follow_one(
