@@ -159,9 +159,7 @@ def _names(project: Project, planfile: Path | None, names: list[str]) -> list[st
     return [e.name for e in pipeline.select_exports(project, names)]
 
 
-def _due(
-    project: Project, named: list[str], since: datetime | None, now: datetime
-) -> list[str]:
+def _due(project: Project, named: list[str], since: datetime | None, now: datetime) -> list[str]:
     """The due exports (rule: engine.schedule); ``--now`` rehearses another start time."""
     last = schedule.last_successes(history.read(pipeline.state_dir(project)))
     if since is not None:
