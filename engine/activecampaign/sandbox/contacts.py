@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from . import render
+from . import encode, render
 from .context import Sandbox
 from .ops import contact_by_id
 from .web import Request, Response, Route, int_param, not_found, page_bounds, route
@@ -94,15 +94,11 @@ def get_contacts(sb: Sandbox, req: Request) -> Response:
     with sb.store.read() as conn:
         total = _total(sb, conn, join, where, args)
         rows = conn.execute(sql, [*page_args, limit, offset]).fetchall()
-        body: dict[str, Any] = {"scoreValues": []}
-        body["contacts"] = [render.contact_in_list(r, req.base) for r in rows]
-        body.update(_sideloads(conn, req, rows))
-    body["meta"] = {
-        "total": str(total),
-        "sortable": True,
-        "page_input": _page_input(req, limit, offset),
-    }
-    return Response(200, body)
+        sideloads = _sideloads(conn, req, rows)
+    contacts = encode.array([encode.contact_in_list(r, req.base) for r in rows])
+    meta = {"total": str(total), "sortable": True, "page_input": _page_input(req, limit, offset)}
+    members = [("scoreValues", []), ("contacts", None), *sideloads.items(), ("meta", meta)]
+    return Response(200, encode.obj(members, {"contacts": contacts}))
 
 
 def _sideloads(

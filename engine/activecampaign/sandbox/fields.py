@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import render
+from . import encode, render
 from .context import Sandbox
 from .store import normalise_perstag
 from .web import Request, Response, Route, invalid, page_bounds, route
@@ -88,11 +88,9 @@ def get_field_values(sb: Sandbox, req: Request) -> Response:
         if rows:
             next_key = ("fieldValues", clause, *args, offset + len(rows))
             sb.remember_cursor(conn, next_key, int(rows[-1]["id"]))
-    body = {
-        "fieldValues": [render.field_value(r, req.base) for r in rows],
-        "meta": {"total": str(total)},
-    }
-    return Response(200, body)
+    values = encode.array([encode.field_value(r, req.base) for r in rows])
+    members = [("fieldValues", None), ("meta", {"total": str(total)})]
+    return Response(200, encode.obj(members, {"fieldValues": values}))
 
 
 ROUTES: tuple[Route, ...] = (
