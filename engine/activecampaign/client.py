@@ -145,6 +145,10 @@ class Client:
         self.retry = retry or RetryPolicy()
         self.stats = ClientStats()
         self.limits: HostLimits = limits_for(host, rate_limit, clock, sleep)
+        # Whether independent paged reads should run at once: yes over a network (answers
+        # take a while); a transport may say no (the in-process sandbox, where they only
+        # contend for the GIL).
+        self.parallel_reads = bool(getattr(transport, "parallel_reads", True))
         self._http = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
             headers={

@@ -35,10 +35,12 @@ emails are trimmed and lower-cased; ``Contact.fields`` holds exactly the mapped 
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -61,8 +63,9 @@ READ_STATUSES = (
 class _Pages:
     """Counts pages read and estimates the total (None until anything is known)."""
 
-    def __init__(self, callback: Progress | None) -> None:
+    def __init__(self, callback: Progress | None, collect: Callable[[], object]) -> None:
         self._callback = callback
+        self._collect = collect
         self.read = 0
         self._expected: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -72,6 +75,7 @@ class _Pages:
             self._expected[key] = pages
 
     def tick(self) -> None:
+        self._collect()
         with self._lock:
             self.read += 1
             read = self.read
@@ -119,17 +123,31 @@ def read_list(
     tags: Sequence[str],
     progress: Progress | None = None,
     *,
-    workers: int = STREAMS,
+    workers: int | None = None,
 ) -> CurrentState:
     """Every member of the list (all statuses read), mapped values, and the fingerprint.
 
     The independent paged streams (one per status, per mapped field, per tag) run on
     ``workers`` threads sharing the client, so its one pacer per account keeps the total
     rate: against a real account a few requests in flight are what it takes to use the 5
-    requests/s budget when one answer takes longer than 200 ms.
+    requests/s budget when one answer takes longer than 200 ms. ``workers`` defaults to
+    :data:`STREAMS`, or 1 when the client says parallel reads do not help.
     """
+    if workers is None:
+        workers = STREAMS if client.parallel_reads else 1
+    with _young_collections_only() as collect:
+        return _read(client, list_id, perstags, tags, _Pages(progress, collect), workers)
+
+
+def _read(
+    client: Client,
+    list_id: int,
+    perstags: Sequence[str],
+    tags: Sequence[str],
+    pages: _Pages,
+    workers: int,
+) -> CurrentState:
     client.get_list(list_id)
-    pages = _Pages(progress)
     fields = field_ids(client, perstags, list_id)
     marker = removal_marker(list_id)
     tag_ids = {name: find_tag(client, name) for name in dict.fromkeys([*tags, marker])}
@@ -152,6 +170,27 @@ def read_list(
         marker=marker,
     )
     return CurrentState.of(str(list_id), members)
+
+
+@contextmanager
+def _young_collections_only() -> Iterator[Callable[[], object]]:
+    """Automatic cycle collection off while a list is read; the caller collects the young
+    generation after every page instead (with the function yielded).
+
+    Each page's httpx response is a small reference cycle holding the page's bytes, so
+    young collections are still needed; but the automatic full collections would rescan
+    every member already read (and the desired state, read before) again and again: 6.5 s
+    of a 71 s read of a 1,000,000-member list. What survives stays in the middle
+    generation until collection is back on. Nothing changes when collection was off.
+    """
+    if not gc.isenabled():
+        yield lambda: None
+        return
+    gc.disable()
+    try:
+        yield partial(gc.collect, 0)
+    finally:
+        gc.enable()
 
 
 def _run(jobs: Mapping[str, Callable[[], Any]], workers: int) -> dict[str, Any]:

@@ -24,6 +24,17 @@ class SandboxTransport(httpx.WSGITransport):
         super().__init__(app=app)
         self.sandbox_app = app
 
+    @property
+    def parallel_reads(self) -> bool:
+        """Whether reading several paged streams at once can help (see ``Client``).
+
+        In-process, an answer is computed by the very thread that asked, under the GIL:
+        with no network wait to overlap, parallel streams only contend (a 100,000-member
+        list read in 5.6 s on one stream, 7.1-8.1 s on three). With simulated ``latency``
+        they overlap the waits, as against the real service.
+        """
+        return self.sandbox_app.settings.latency > 0
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         try:
             return super().handle_request(request)
