@@ -50,11 +50,15 @@ def as_int(raw: object, default: int = 0) -> int:
 
 def as_id(raw: object) -> str:
     """An id as a string without surrounding blanks (``106`` and ``"106"`` are the same)."""
+    if isinstance(raw, str):  # the common case, first (a million times per large list)
+        return raw.strip()
     return "" if raw is None else str(raw).strip()
 
 
 def text(raw: object) -> str | None:
     """A stored value: ``None`` and ``""`` (after trimming) both mean unknown."""
+    if isinstance(raw, str):  # the common case, first
+        return raw.strip() or None
     if raw is None:
         return None
     value = str(raw).strip()

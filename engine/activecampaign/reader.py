@@ -152,12 +152,14 @@ def _read(
     marker = removal_marker(list_id)
     tag_ids = {name: find_tag(client, name) for name in dict.fromkeys([*tags, marker])}
     jobs: dict[str, Callable[[], Any]] = {}
+    shared: Shared = {}
     for status in READ_STATUSES:
-        pages.expect(f"status:{status.value}", 1)
-        jobs[f"status:{status.value}"] = partial(_status_stream, client, list_id, status, pages)
+        key = f"status:{status.value}"
+        pages.expect(key, 1)
+        jobs[key] = partial(_status_stream, client, list_id, status, pages, shared)
     for perstag, field_id in fields.items():
         pages.expect(f"field:{perstag}", 1)
-        jobs[f"field:{perstag}"] = partial(_field_stream, client, perstag, field_id, pages)
+        jobs[f"field:{perstag}"] = partial(_field_stream, client, perstag, field_id, pages, shared)
     for name, tag_id in tag_ids.items():
         if tag_id is not None:
             jobs[f"tagged:{name}"] = partial(_tag_stream, client, list_id, name, tag_id, pages)
@@ -206,18 +208,27 @@ def _run(jobs: Mapping[str, Callable[[], Any]], workers: int) -> dict[str, Any]:
             raise
 
 
+Row = tuple[str, str, str | None, str | None, str | None]
+"""A member as read: contact id, email, first name, last name, phone."""
+
+Shared = dict[str | None, str | None]
+
+
 def _status_stream(
-    client: Client, list_id: int, status: ListStatus, pages: _Pages
-) -> list[parse.RawContact]:
+    client: Client, list_id: int, status: ListStatus, pages: _Pages, shared: Shared
+) -> list[Row]:
     params = {"listid": list_id, "status": status.value}
-    found: list[parse.RawContact] = []
+    found: list[Row] = []
     for page in contact_pages(client, params, pages, f"status:{status.value}"):
-        found.extend(c for c in map(parse.contact, page) if c.email and c.id)
+        for c in map(parse.contact, page):
+            if c.email and c.id:
+                first, last = _share(shared, c.first_name), _share(shared, c.last_name)
+                found.append((c.id, c.email, first, last, c.phone))
     return found
 
 
 def _field_stream(
-    client: Client, perstag: str, field_id: str, pages: _Pages
+    client: Client, perstag: str, field_id: str, pages: _Pages, shared: Shared
 ) -> dict[str, str | None]:
     """Contact id -> value of one custom field, for the whole account (filtered later)."""
     values: dict[str, str | None] = {}
@@ -228,7 +239,8 @@ def _field_stream(
         pages.tick()
         for raw in page:
             if parse.as_id(raw.get("field")) in ("", field_id):
-                values[parse.as_id(raw.get("contact"))] = parse.text(raw.get("value"))
+                value = _share(shared, parse.text(raw.get("value")))
+                values[parse.as_id(raw.get("contact"))] = value
     return values
 
 
@@ -250,39 +262,57 @@ def _assemble(
 ) -> Iterator[Member]:
     """Members in status order (a contact seen in two statuses keeps the first).
 
-    Repeated values (countries, dates, first names) share one string object, which keeps
-    a million-member state small; tag sets are shared the same way.
+    Repeated values (countries, dates, first names) share one string object (the streams
+    share them as they read), and so do repeated ``(perstag, value)`` pairs and tag sets,
+    which keeps a million-member state small. Field values are taken out of the streams'
+    maps as they are used, so what was read is freed while the members are built.
     """
     order = sorted(perstags)
     columns = [done.get(f"field:{p}", {}) for p in order]
-    shared: dict[str | None, str | None] = {}
+    pairs: dict[tuple[str, str | None], tuple[str, str | None]] = {}
     tag_sets: dict[frozenset[str], frozenset[str]] = {}
     removed = tagged.get(marker, set())
     seen: set[str] = set()
     for status in READ_STATUSES:
-        for raw in done[f"status:{status.value}"]:
-            cid = raw.id
+        for cid, email, first, last, phone in _drain(done[f"status:{status.value}"]):
             if cid in seen:
                 continue
             seen.add(cid)
             own = frozenset(t for t in tags if cid in tagged[t]) if tags else frozenset()
             contact = Contact(
-                email=raw.email,
-                first_name=_share(shared, raw.first_name),
-                last_name=_share(shared, raw.last_name),
-                phone=raw.phone,
+                email=email,
+                first_name=first,
+                last_name=last,
+                phone=phone,
                 fields=tuple(
-                    (p, _share(shared, col.get(cid))) for p, col in zip(order, columns, strict=True)
+                    _pair(pairs, (p, col.pop(cid, None)))
+                    for p, col in zip(order, columns, strict=True)
                 ),
                 tags=tag_sets.setdefault(own, own),
             )
             yield Member(contact, status, cid, removed_by_sync=cid in removed)
 
 
+def _drain(rows: list[Row], chunk: int = 50_000) -> Iterator[Row]:
+    """The rows in order, each chunk dropped from the list once it is being used."""
+    while rows:
+        taken = rows[:chunk]
+        del rows[:chunk]
+        yield from taken
+
+
 SHARED_MAX = 200_000
 
 
-def _share(shared: dict[str | None, str | None], value: str | None) -> str | None:
+def _share(shared: Shared, value: str | None) -> str | None:
     if value is None or len(shared) >= SHARED_MAX:
         return value
     return shared.setdefault(value, value)
+
+
+def _pair(
+    pairs: dict[tuple[str, str | None], tuple[str, str | None]], pair: tuple[str, str | None]
+) -> tuple[str, str | None]:
+    if len(pairs) >= SHARED_MAX:
+        return pair
+    return pairs.setdefault(pair, pair)
