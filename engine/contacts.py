@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from operator import attrgetter
 
 FieldValues = tuple[tuple[str, str | None], ...]
 """Custom field values as ``(PERSTAG, value)`` pairs, sorted by perstag."""
@@ -129,18 +130,29 @@ class CurrentState:
 
 
 def fingerprint(list_id: str, members: Iterable[Member]) -> str:
-    """A stable digest of a list's state: changes whenever a member or a mapped value does."""
+    """A stable digest of a list's state: changes whenever a member or a mapped value does.
+
+    One line per member in email order, hashed a few thousand lines at a time (the same
+    digest as line by line, with far fewer calls for a million members).
+    """
     digest = hashlib.sha256(f"list:{list_id}\n".encode())
-    for m in sorted(members, key=lambda m: m.contact.email):
+    lines: list[str] = []
+    for m in sorted(members, key=_BY_EMAIL):
         c = m.contact
-        fields = ";".join(f"{k}={v}" for k, v in c.fields)
-        tags = ",".join(sorted(c.tags))
-        line = (
+        fields = ";".join([f"{k}={v}" for k, v in c.fields])
+        tags = ",".join(sorted(c.tags)) if c.tags else ""
+        lines.append(
             f"{c.email}\t{m.status.value}\t{int(m.removed_by_sync)}\t{c.first_name}\t"
             f"{c.last_name}\t{c.phone}\t{fields}\t{tags}\n"
         )
-        digest.update(line.encode())
+        if len(lines) >= 4096:
+            digest.update("".join(lines).encode())
+            lines.clear()
+    digest.update("".join(lines).encode())
     return digest.hexdigest()
+
+
+_BY_EMAIL = attrgetter("contact.email")
 
 
 def removal_marker(list_id: int | str) -> str:
