@@ -144,6 +144,8 @@ def _add(want: Contact, have: Contact | None, policy: Policy, membership: Member
 
 
 def _update(want: Contact, have: Contact, policy: Policy) -> Change | None:
+    if want == have and policy.tags <= have.tags:
+        return None  # the common case, quickly: equal values change nothing
     before, after = differences(want, have, policy)
     if not after:
         return None
