@@ -42,6 +42,8 @@ def as_int(raw: object, default: int = 0) -> int:
         return int(raw)
     if isinstance(raw, int):
         return raw
+    if isinstance(raw, str) and raw.isdigit():  # the common case: ids arrive as "115"
+        return int(raw)
     try:
         return int(float(str(raw).strip()))
     except (TypeError, ValueError):
@@ -140,12 +142,22 @@ class RawContact:
 
 def contact(raw: Mapping[str, Any]) -> RawContact:
     """A contact record (camelCase, as ``GET /contacts`` and ``contact/sync`` return it)."""
-    return RawContact(
-        id=as_id(raw.get("id")),
-        email=normalise_email(raw.get("email")),
-        first_name=text(raw.get("firstName")),
-        last_name=text(raw.get("lastName")),
-        phone=text(raw.get("phone")),
+    return RawContact(*contact_values(raw))
+
+
+ContactValues = tuple[str, str, str | None, str | None, str | None]
+
+
+def contact_values(raw: Mapping[str, Any]) -> ContactValues:
+    """:func:`contact` as a plain tuple (id, email, first name, last name, phone): what a
+    million-member read keeps."""
+    get = raw.get
+    return (
+        as_id(get("id")),
+        normalise_email(get("email")),
+        text(get("firstName")),
+        text(get("lastName")),
+        text(get("phone")),
     )
 
 

@@ -208,7 +208,7 @@ def _run(jobs: Mapping[str, Callable[[], Any]], workers: int) -> dict[str, Any]:
             raise
 
 
-Row = tuple[str, str, str | None, str | None, str | None]
+Row = parse.ContactValues
 """A member as read: contact id, email, first name, last name, phone."""
 
 Shared = dict[str | None, str | None]
@@ -219,11 +219,11 @@ def _status_stream(
 ) -> list[Row]:
     params = {"listid": list_id, "status": status.value}
     found: list[Row] = []
+    share = partial(_share, shared)
     for page in contact_pages(client, params, pages, f"status:{status.value}"):
-        for c in map(parse.contact, page):
-            if c.email and c.id:
-                first, last = _share(shared, c.first_name), _share(shared, c.last_name)
-                found.append((c.id, c.email, first, last, c.phone))
+        for cid, email, first, last, phone in map(parse.contact_values, page):
+            if email and cid:
+                found.append((cid, email, share(first), share(last), phone))
     return found
 
 
@@ -233,14 +233,14 @@ def _field_stream(
     """Contact id -> value of one custom field, for the whole account (filtered later)."""
     values: dict[str, str | None] = {}
     params = {"filters[fieldid]": field_id}
+    as_id, text, share = parse.as_id, parse.text, partial(_share, shared)  # a hot loop
     for page in offset_pages(
         client, "fieldValues", "fieldValues", kind="field_values", params=params
     ):
         pages.tick()
         for raw in page:
-            if parse.as_id(raw.get("field")) in ("", field_id):
-                value = _share(shared, parse.text(raw.get("value")))
-                values[parse.as_id(raw.get("contact"))] = value
+            if as_id(raw.get("field")) in ("", field_id):
+                values[as_id(raw.get("contact"))] = share(text(raw.get("value")))
     return values
 
 
