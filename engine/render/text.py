@@ -46,24 +46,25 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
 
 def export_text(plan: ExportPlan, *, color: bool = False) -> str:
-    lines = [f"{plan.export} -> list {plan.list_id} on {plan.connection} ({plan.mode})", ""]
+    """One export: its changes, invalid rows, conflicts and refusals, one blank line apart."""
+    changes: list[str] = []
     for change in (*plan.changes, *plan.skipped):
-        lines.append("  " + paint(head(change, same), COLORS[change.action], color))
-        lines.extend(f"      {line}" for line in value_lines(change))
-    if plan.invalid:
-        lines += ["", "  invalid rows (not sent):"]
-        lines += [f"    {invalid_line(row, values=True)}" for row in plan.invalid]
-    if plan.conflicts:
-        lines += ["", "  conflicting values (the first row in segment order wins):"]
-        lines += [f"    {conflict_line(c, same, values=True)}" for c in plan.conflicts]
-    if plan.changes or plan.skipped or plan.invalid or plan.conflicts:
-        lines.append("")
-    for refusal in plan.refusals:
-        lines.append(paint("REFUSED: ", REFUSED, color) + refusal)
-    if plan.refusals:
-        lines.append("")
+        changes.append("  " + paint(head(change, same), COLORS[change.action], color))
+        changes.extend(f"      {line}" for line in value_lines(change))
+    invalid = [f"    {invalid_line(row, values=True)}" for row in plan.invalid]
+    conflicts = [f"    {conflict_line(c, same, values=True)}" for c in plan.conflicts]
+    refusals = [paint("REFUSED: ", REFUSED, color) + refusal for refusal in plan.refusals]
     summary = summary_line(plan)
     if plan.refused:
         summary += " " + paint("(refused: will not be applied)", REFUSED, color)
-    lines.append(summary)
-    return "\n".join(lines) + "\n"
+    blocks = [
+        [f"{plan.export} -> list {plan.list_id} on {plan.connection} ({plan.mode})"],
+        changes,
+        ["  invalid rows (not sent):", *invalid] if invalid else [],
+        ["  conflicting values (the first row in segment order wins):", *conflicts]
+        if conflicts
+        else [],
+        refusals,
+        [summary],
+    ]
+    return "\n\n".join("\n".join(block) for block in blocks if block) + "\n"
