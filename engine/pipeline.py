@@ -13,6 +13,7 @@ writes. Every export of a run shares one client per connection, so one pacer per
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -27,7 +28,7 @@ from .activecampaign.model import ContactWrite, WriteReport
 from .activecampaign.reader import read_list
 from .activecampaign.writer import write_contacts
 from .apply import ApplyReport, apply_export
-from .contacts import CurrentState
+from .contacts import CurrentState, DesiredState
 from .diff import Policy
 from .errors import ConfigError, StalePlanError
 from .guards import plan_export
@@ -167,8 +168,31 @@ def plan_one(
         project, export, environ, progress=lambda rows: progress.step(label, rows)
     )
     current = read_current(project, export, clients(export.connection), progress)
+    return decide(project, export, desired, current, allow_removals=allow_removals)
+
+
+def decide(
+    project: Project,
+    export: Export,
+    desired: DesiredState,
+    current: CurrentState,
+    *,
+    allow_removals: bool = False,
+) -> ExportPlan:
+    """Diff and guards, with both states frozen out of the garbage collector's sight.
+
+    The two states are millions of long-lived objects; without ``gc.freeze`` every
+    collection the diff triggers would walk them all again (at 1,000,000 contacts the diff
+    spent most of its time there). They are unfrozen afterwards, so nothing leaks.
+    """
     connection = project.destinations[export.connection]
-    return plan_export(export.name, connection, desired, current, Policy.of(export, allow_removals))
+    gc.freeze()
+    try:
+        return plan_export(
+            export.name, connection, desired, current, Policy.of(export, allow_removals)
+        )
+    finally:
+        gc.unfreeze()
 
 
 def make_plan(
