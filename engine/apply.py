@@ -20,6 +20,10 @@ from .errors import DestinationError
 from .plan import Action, ExportPlan
 
 CHUNK = 2500  # ten bulk batches of 250
+INTERRUPTED = (
+    "not confirmed: the run was interrupted (batches already sent may still be processed by "
+    "ActiveCampaign; run 'sync plan' to see where the list stands)"
+)
 
 Writer = Callable[[Sequence[ContactWrite], Callable[[int, int], None] | None], WriteReport]
 
@@ -40,11 +44,14 @@ class ApplyReport:
     duration_s: float = 0.0
     requests: Mapping[str, int] = field(default_factory=dict)
     retries: int = 0
+    interrupted: bool = False  # Ctrl-C: the rest of the run was not attempted
 
     @property
     def outcome(self) -> str:
         if self.refused:
             return "refused"
+        if self.interrupted:
+            return "interrupted"
         if not sum(self.planned.values()):
             return "no-changes"
         if self.error and not sum(self.applied.values()):
@@ -87,6 +94,7 @@ def apply_export(
         duration_s=clock() - started,
         requests=outcome.requests,
         retries=outcome.retries,
+        interrupted=outcome.interrupted,
     )
 
 
@@ -98,6 +106,7 @@ class _Outcome:
     requests: Mapping[str, int]
     retries: int
     error: str | None
+    interrupted: bool = False
 
 
 def _write_in_chunks(
@@ -121,6 +130,13 @@ def _write_in_chunks(
             reason = f"not applied: the run stopped ({exc})"
             unknown.extend(Rejection(w.email, reason) for w in writes[start:])
             break
+        except KeyboardInterrupt:
+            error = INTERRUPTED
+            unknown.extend(Rejection(w.email, INTERRUPTED) for w in writes[start:])
+            return _Outcome(
+                tuple(applied), tuple(rejected), tuple(unknown), dict(requests), retries,
+                error, interrupted=True,
+            )  # fmt: skip
         applied.extend(report.applied)
         rejected.extend(report.rejected)
         unknown.extend(report.unknown)

@@ -311,6 +311,8 @@ def apply_plan(
         results.append(result)
         if export_plan.has_changes or export_plan.refused:
             history.append(state_dir(project), _record(result, started, context))
+        if result.interrupted:
+            break  # Ctrl-C: later exports are not started (the report says which)
     return results
 
 

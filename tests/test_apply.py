@@ -79,3 +79,21 @@ def test_a_refused_plan_writes_nothing() -> None:
     write, calls = _writer()
     report = apply_export(_plan(2, refusals=("too many removals",)), write)
     assert report.outcome == "refused" and calls == [] and report.refused == ("too many removals",)
+
+
+def test_ctrl_c_mid_run_is_reported_not_swallowed() -> None:
+    calls: list[int] = []
+
+    def write(
+        batch: Sequence[ContactWrite], progress: Callable[[int, int], None] | None
+    ) -> WriteReport:
+        calls.append(len(batch))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return WriteReport(applied=tuple(w.email for w in batch))
+
+    report = apply_export(_plan(CHUNK + 3), write)
+    assert report.interrupted and report.outcome == "interrupted" and not report.ok
+    assert report.applied == {"add": CHUNK}
+    assert len(report.not_done) == 3
+    assert all("interrupted" in r.reason and "sync plan" in r.reason for r in report.not_done)

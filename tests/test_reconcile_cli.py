@@ -314,3 +314,21 @@ def test_mirror_of_empty_segments_is_refused(workspace: Workspace) -> None:
     assert refused.exit_code == 1
     assert "the segments came back empty" in refused.output
     assert _active(workspace)["vip"] > 0
+
+
+def test_ctrl_c_during_apply_reports_and_records_what_happened(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine import history, pipeline
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "write_contacts", interrupted)
+    result = workspace.sync("apply", "--yes")
+    assert result.exit_code == 130
+    assert "newsletter: INTERRUPTED: applied 0 of" in result.stdout
+    assert "vip: not started (the run was interrupted)" in result.output
+    (record,) = history.read(workspace.root / ".sync")
+    assert record.export == "newsletter" and record.outcome == "interrupted"
+    assert record.rejected and "run 'sync plan'" in record.rejected[0][1]

@@ -151,6 +151,11 @@ def apply(
         reports = pipeline.apply_plan(project, chosen, clients, progress=progress)
         progress.close()
     _finish(reports, fmt, show_emails)
+    if any(r.interrupted for r in reports):
+        started = {r.export for r in reports}
+        for name in (p.export for p in chosen.exports if p.export not in started):
+            typer.echo(f"{name}: not started (the run was interrupted)", err=True)
+        raise typer.Exit(130)
 
 
 def _names(project: Project, planfile: Path | None, names: list[str]) -> list[str]:
@@ -186,7 +191,7 @@ def _finish(reports: list[ApplyReport], fmt: Format, show_emails: bool) -> None:
         typer.echo(render_report_markdown(reports, show_emails=show_emails), nl=False)
     else:
         typer.echo(render_report_text(reports), nl=False)
-    if not all(r.ok for r in reports):
+    if not all(r.ok for r in reports) and not any(r.interrupted for r in reports):
         raise typer.Exit(1)
 
 
