@@ -18,11 +18,18 @@ PAGE = 100
 
 
 def offset_pages(
-    client: Client, path: str, key: str, *, kind: str, params: Mapping[str, Any] | None = None
+    client: Client,
+    path: str,
+    key: str,
+    *,
+    kind: str,
+    params: Mapping[str, Any] | None = None,
+    start: int = 0,
 ) -> Iterator[list[parse.JSONObject]]:
     """Pages of a collection read with ``limit``/``offset`` (for endpoints without
-    ``id_greater``). Stops at a short page, or when ``meta.total`` is reached."""
-    offset = 0
+    ``id_greater``), from offset ``start``. Stops at a short page, or when ``meta.total``
+    is reached."""
+    offset = start
     while True:
         body = client.get(
             path, kind=kind, params={**(params or {}), "limit": PAGE, "offset": offset}

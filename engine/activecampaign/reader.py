@@ -12,10 +12,18 @@ What is read, and how (the cheapest documented means):
    "removed", ...) are not read: for the plan they are the same as non-members (not
    subscribed, and not an unsubscribe to respect). That ``status`` filters on the *list*
    status when ``listid`` is given is common practice but UNCERTAIN in the docs.
-4. Custom field values: ``GET /fieldValues?filters[fieldid]=F`` with limit/offset paging
-   per mapped field: ``max(1, ceil(V_F/100))`` requests, where V_F is the number of values
-   of field F on the whole *account* (the endpoint cannot filter by list). Values of
-   contacts not on the list are dropped.
+4. Custom field values, by the cheaper of two documented ways, decided once the first
+   page of each mapped field has told its total (``meta.total``):
+
+   - by field: ``GET /fieldValues?filters[fieldid]=F`` with limit/offset paging:
+     ``max(1, ceil(V_F/100))`` requests per field, where V_F is the number of values of
+     field F on the whole *account* (the endpoint cannot filter by list); values of
+     contacts not on the list are dropped;
+   - by member: ``GET /contacts/{id}/fieldValues`` (every field of one contact): one
+     request per member, ``n`` in all, whatever the number of mapped fields.
+
+   A small list in a large account (a 5,000-member VIP list among 1,000,000 contacts)
+   costs 5,000 requests by member instead of 10,000 per mapped field.
 5. Tags, for each mapped tag and the product's removal marker: ``GET /tags?search=NAME``
    (1 request) then, if the tag exists, ``GET /contacts?listid=L&tagid=T`` id_greater
    paging: ``max(1, ceil(m_T/100))`` requests for m_T tagged list members.
@@ -23,7 +31,7 @@ What is read, and how (the cheapest documented means):
 Total, for a list with n_S members per status, k mapped fields and t mapped tags::
 
     1 + [k>0]*ceil(F/100) + sum_S max(1, ceil(n_S/100))
-      + sum_F max(1, ceil(V_F/100)) + sum_{t+1 tags} (1 + max(1, ceil(m_T/100)))
+      + min(sum_F max(1, ceil(V_F/100)), k + n) + sum_{t+1 tags} (1 + max(1, ceil(m_T/100)))
 
 e.g. 10,000 active members, nobody else, 2 fields set on those 10,000 only, 1 tag on all:
 1 + 1 + (100+1+1+1) + (100+100) + (1+100) + (1+1) = 409 requests, ~82 s at 5 requests/s.
@@ -159,11 +167,12 @@ def _read(
         jobs[key] = partial(_status_stream, client, list_id, status, pages, shared)
     for perstag, field_id in fields.items():
         pages.expect(f"field:{perstag}", 1)
-        jobs[f"field:{perstag}"] = partial(_field_stream, client, perstag, field_id, pages, shared)
+        jobs[f"field:{perstag}"] = partial(_first_values, client, field_id, pages, shared)
     for name, tag_id in tag_ids.items():
         if tag_id is not None:
             jobs[f"tagged:{name}"] = partial(_tag_stream, client, list_id, name, tag_id, pages)
     done = _run(jobs, workers)
+    done.update(_values(client, fields, done, pages, shared, workers))
     members = _assemble(
         done,
         perstags,
@@ -208,6 +217,18 @@ def _run(jobs: Mapping[str, Callable[[], Any]], workers: int) -> dict[str, Any]:
             raise
 
 
+def _for_each(job: Callable[[str], object], items: Sequence[str], workers: int) -> None:
+    """``job`` for every item, on ``workers`` threads (no future per item kept around)."""
+    if workers <= 1:
+        for item in items:
+            job(item)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="read") as pool:
+        for start in range(0, len(items), 1000):
+            for _ in pool.map(job, items[start : start + 1000]):
+                pass
+
+
 Row = parse.ContactValues
 """A member as read: contact id, email, first name, last name, phone."""
 
@@ -227,21 +248,95 @@ def _status_stream(
     return found
 
 
-def _field_stream(
-    client: Client, perstag: str, field_id: str, pages: _Pages, shared: Shared
-) -> dict[str, str | None]:
-    """Contact id -> value of one custom field, for the whole account (filtered later)."""
-    values: dict[str, str | None] = {}
+FieldValues = dict[str, str | None]
+"""Contact id -> value of one custom field."""
+
+
+def _first_values(
+    client: Client, field_id: str, pages: _Pages, shared: Shared
+) -> tuple[FieldValues, int | None]:
+    """The first page of a field's values, and how many pages remain after it (0: none;
+    None: unknown, when a full page came without ``meta.total``)."""
+    body = client.get(
+        "fieldValues",
+        kind="field_values",
+        params={"filters[fieldid]": field_id, "limit": PAGE, "offset": 0},
+    )
+    pages.tick()
+    page = parse.items(body, "fieldValues")
+    values: FieldValues = {}
+    _take(values, page, field_id, shared)
+    if len(page) < PAGE:
+        return values, 0
+    total = parse.total(body)
+    return values, (max(0, math.ceil(total / PAGE) - 1) if total is not None else None)
+
+
+def _values(
+    client: Client,
+    fields: Mapping[str, str],
+    done: Mapping[str, Any],
+    pages: _Pages,
+    shared: Shared,
+    workers: int,
+) -> dict[str, FieldValues]:
+    """Every mapped field's values, the cheaper way (module docstring, step 4)."""
+    first: dict[str, tuple[FieldValues, int | None]] = {p: done[f"field:{p}"] for p in fields}
+    remaining = [left for _, left in first.values()]
+    members = [row[0] for s in READ_STATUSES for row in done[f"status:{s.value}"]]
+    if None not in remaining and len(members) < sum(r or 0 for r in remaining):
+        pages.expect("by-member", len(members))
+        return _values_by_member(client, fields, members, pages, shared, workers)
+    more = [p for p, (_, left) in first.items() if left != 0]
+    found = _run(
+        {p: partial(_rest_of_field, client, fields[p], first[p][0], pages, shared) for p in more},
+        workers,
+    )
+    return {f"field:{p}": found.get(p, first[p][0]) for p in fields}
+
+
+def _rest_of_field(
+    client: Client, field_id: str, values: FieldValues, pages: _Pages, shared: Shared
+) -> FieldValues:
+    """A field's values after its first page (``GET /fieldValues``, offset paging)."""
     params = {"filters[fieldid]": field_id}
-    as_id, text, share = parse.as_id, parse.text, partial(_share, shared)  # a hot loop
     for page in offset_pages(
-        client, "fieldValues", "fieldValues", kind="field_values", params=params
+        client, "fieldValues", "fieldValues", kind="field_values", params=params, start=PAGE
     ):
         pages.tick()
-        for raw in page:
-            if as_id(raw.get("field")) in ("", field_id):
-                values[as_id(raw.get("contact"))] = share(text(raw.get("value")))
+        _take(values, page, field_id, shared)
     return values
+
+
+def _take(values: FieldValues, page: list[parse.JSONObject], field_id: str, shared: Shared) -> None:
+    as_id, text, share = parse.as_id, parse.text, partial(_share, shared)  # a hot loop
+    for raw in page:
+        if as_id(raw.get("field")) in ("", field_id):
+            values[as_id(raw.get("contact"))] = share(text(raw.get("value")))
+
+
+def _values_by_member(
+    client: Client,
+    fields: Mapping[str, str],
+    members: Sequence[str],
+    pages: _Pages,
+    shared: Shared,
+    workers: int,
+) -> dict[str, FieldValues]:
+    """``GET /contacts/{id}/fieldValues`` for each member: every mapped field at once."""
+    perstag_of = {field_id: perstag for perstag, field_id in fields.items()}
+    columns: dict[str, FieldValues] = {p: {} for p in fields}
+
+    def one(cid: str) -> None:
+        body = client.get(f"contacts/{cid}/fieldValues", kind="contact_field_values")
+        pages.tick()
+        for raw in parse.items(body, "fieldValues"):
+            perstag = perstag_of.get(parse.as_id(raw.get("field")))
+            if perstag is not None:
+                columns[perstag][cid] = _share(shared, parse.text(raw.get("value")))
+
+    _for_each(one, list(dict.fromkeys(members)), workers)
+    return {f"field:{p}": column for p, column in columns.items()}
 
 
 def _tag_stream(client: Client, list_id: int, name: str, tag_id: str, pages: _Pages) -> set[str]:
