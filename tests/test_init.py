@@ -106,3 +106,22 @@ def test_contributors_without_admins_is_refused(
     code, _, err = run(capsys, "init", str(tmp_path), "--contributors", "@acme/marketing")
     assert code == 1 and "--admins" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_first_plan_of_a_new_workspace_says_to_seed_the_sandbox(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "init", str(tmp_path))
+    assert "sync sandbox seed && sync plan" in out  # the printed next steps work as written
+    ws = ["--workspace", str(tmp_path)]
+    code, _, err = run(capsys, *ws, "plan")
+    assert code == 1
+    assert "list 1 does not exist on sandbox" in err and "run `sync sandbox seed`" in err
+    assert run(capsys, *ws, "sandbox", "seed")[0] == 0
+    code, out, _ = run(capsys, *ws, "plan", "--detailed-exitcode")
+    assert code == 2 and "vip-newsletter: 2 to add" in out
+    export = tmp_path / "exports/vip-newsletter.yaml"
+    export.write_text(export.read_text().replace("  # fields:", "  fields:\n    NOPE: phone"))
+    code, _, err = run(capsys, *ws, "plan")
+    assert code == 1
+    assert "custom field(s) NOPE" in err and "run `sync sandbox seed`" in err

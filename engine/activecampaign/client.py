@@ -37,6 +37,7 @@ from engine.errors import (
     TransientError,
     UnreachableError,
 )
+from engine.manifest import SANDBOX_HOST
 
 from . import parse
 from .pacing import HostLimits, limits_for
@@ -363,12 +364,22 @@ class Client:
         except NotFoundError as exc:
             raise NotFoundError(
                 f"list {list_id} does not exist on {self.host}: check the export's list_id "
-                "(the number in the list's URL in ActiveCampaign)"
+                "(the number in the list's URL in ActiveCampaign)" + sandbox_hint(self.host)
             ) from exc
         raw = body.get("list") if isinstance(body, dict) else None
         if not isinstance(raw, dict):
             raise PermanentError(f"{self.host} answered GET /api/3/lists/{list_id} without a list")
         return ListInfo(parse.as_int(raw.get("id"), int(list_id)), str(raw.get("name") or ""))
+
+
+def sandbox_hint(host: str) -> str:
+    """For the embedded sandbox, how to create what is missing (a new workspace's first plan)."""
+    if host != SANDBOX_HOST:
+        return ""
+    return (
+        "; the sandbox holds only what was put there: run `sync sandbox seed` to create the "
+        "lists and custom fields the workspace's exports need"
+    )
 
 
 def _describe_transport_error(exc: Exception) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from engine.errors import ConfigError, TransientError
 
 from . import parse
-from .client import Client
+from .client import Client, sandbox_hint
 
 PAGE = 100
 
@@ -64,7 +64,7 @@ def field_ids(client: Client, perstags: Sequence[str], list_id: int) -> dict[str
         raise ConfigError(
             f"custom field(s) {names} mapped for list {list_id} do not exist on {client.host}: "
             "create them in ActiveCampaign (Contacts > Fields, with that personalization tag) "
-            "or correct mapping.fields in the export"
+            "or correct mapping.fields in the export" + sandbox_hint(client.host)
         )
     return {p: by_tag[parse.normalise_perstag(p)] for p in perstags}
 

@@ -46,4 +46,4 @@ def init_command(
         )
     if not admins:
         typer.echo("no --admins team: add teams to sync.yaml, then run `sync codeowners`")
-    typer.echo(f"next: cd {directory} && sync validate && sync plan")
+    typer.echo(f"next: cd {directory} && sync validate && sync sandbox seed && sync plan")
