@@ -203,6 +203,14 @@ def test_markdown_plan_masks_every_email_unless_asked(workspace: Workspace) -> N
     assert [e for e in EMAIL.findall(shown.stdout) if "***" not in e]
 
 
+def test_markdown_apply_report_is_a_heading_after_the_plan(workspace: Workspace) -> None:
+    result = workspace.sync("apply", "--yes", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    # A line right after ``</details>`` would still be HTML: the heading must be set apart.
+    assert "</details>\n\n## sync apply\n" in result.stdout
+    assert [e for e in EMAIL.findall(result.stdout) if "***@" not in e] == []
+
+
 def test_unknown_export_is_an_error_with_the_known_names(workspace: Workspace) -> None:
     result = workspace.sync("plan", "-e", "vipp")
     assert result.exit_code == 1

@@ -79,5 +79,7 @@ def render_report_markdown(reports: Sequence[ApplyReport], *, show_emails: bool 
         if problems:
             body = "\n".join(f"- {line}" for line in problems)
             details.append(f"<details><summary>{r.export}</summary>\n\n{body}\n\n</details>")
-    head = "## sync apply\n\nCounts are applied/planned.\n\n"
+    # A blank line first: the report follows the plan's markdown, whose last line is
+    # ``</details>``, and an HTML block only ends at a blank line (else the heading is raw text).
+    head = "\n## sync apply\n\nCounts are applied/planned.\n\n"
     return head + "\n".join(rows) + "\n\n" + "\n\n".join(details) + ("\n" if details else "")
