@@ -32,7 +32,8 @@ class RunRecord:
     commit: str | None
     outcome: str  # applied | partial | failed | refused | no-changes
     counts: Mapping[str, int] = field(default_factory=dict)
-    rejected: tuple[tuple[str, str], ...] = ()  # (email, reason)
+    rejected: tuple[tuple[str, str], ...] = ()  # (email, reason): ActiveCampaign refused them
+    not_applied: tuple[tuple[str, str], ...] = ()  # (email, why): not attempted/confirmed
     duration_s: float = 0.0
     message: str | None = None
     requests: Mapping[str, int] = field(default_factory=dict)
@@ -40,13 +41,17 @@ class RunRecord:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["rejected"] = [{"email": e, "reason": r} for e, r in self.rejected]
+        data["not_applied"] = [{"email": e, "reason": r} for e, r in self.not_applied]
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
-        rejected = tuple((r["email"], r["reason"]) for r in data.get("rejected", ()))
+        pairs = {
+            key: tuple((r["email"], r["reason"]) for r in data.get(key, ()))
+            for key in ("rejected", "not_applied")
+        }
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**{**known, "rejected": rejected})
+        return cls(**{**known, **pairs})
 
 
 def append(state_dir: Path, record: RunRecord) -> None:
@@ -54,18 +59,21 @@ def append(state_dir: Path, record: RunRecord) -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
     with (state_dir / HISTORY_FILE).open("a", encoding="utf-8") as out:
         out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
-    _write_rejected(state_dir / "rejected" / f"{record.export}.csv", record.rejected)
+    rows = [(e, "rejected", r) for e, r in record.rejected]
+    rows += [(e, "not applied", r) for e, r in record.not_applied]
+    _write_rejected(state_dir / "rejected" / f"{record.export}.csv", rows)
 
 
-def _write_rejected(path: Path, rejected: Iterable[tuple[str, str]]) -> None:
-    rows = list(rejected)
+def _write_rejected(path: Path, rows: Iterable[tuple[str, str, str]]) -> None:
+    """``email,status,reason``: rejected by ActiveCampaign, or not applied (and why)."""
+    rows = list(rows)
     if not rows:
         path.unlink(missing_ok=True)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["email", "reason"])
+        writer.writerow(["email", "status", "reason"])
         writer.writerows(rows)
 
 

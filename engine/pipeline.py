@@ -30,7 +30,7 @@ from .activecampaign.writer import write_contacts
 from .apply import ApplyReport, apply_export
 from .contacts import CurrentState, DesiredState
 from .diff import Policy
-from .errors import ConfigError, StalePlanError
+from .errors import ConfigError, NotFoundError, StalePlanError
 from .guards import plan_export
 from .lock import export_lock
 from .manifest import ENV_REF, ActiveCampaignConnection, Export, resolve_env
@@ -145,13 +145,17 @@ def read_current(
     project: Project, export: Export, client: Client, progress: Progress
 ) -> CurrentState:
     label = f"{export.name}: reading list {export.list_id}"
-    return read_list(
-        client,
-        export.list_id,
-        perstags=tuple(export.mapping.fields),
-        tags=export.mapping.tags,
-        progress=lambda done, total: progress.step(label, done, total),
-    )
+    try:
+        return read_list(
+            client,
+            export.list_id,
+            perstags=tuple(export.mapping.fields),
+            tags=export.mapping.tags,
+            progress=lambda done, total: progress.step(label, done, total),
+        )
+    except NotFoundError as exc:
+        where = project.where("exports", export.name, "list_id")
+        raise NotFoundError(f"{where}: export '{export.name}': {exc}") from exc
 
 
 def plan_one(
@@ -322,7 +326,6 @@ def _stepper(report: Progress, export: str) -> Callable[[int, int], None]:
 
 
 def _record(result: ApplyReport, started: datetime, run: RunContext) -> history.RunRecord:
-    rejected = tuple((r.email, r.reason) for r in (*result.rejected, *result.not_done))
     return history.RunRecord(
         time=started.isoformat(timespec="seconds"),
         export=result.export,
@@ -332,7 +335,8 @@ def _record(result: ApplyReport, started: datetime, run: RunContext) -> history.
         commit=run.commit,
         outcome=result.outcome,
         counts={"planned": sum(result.planned.values()), **result.applied},
-        rejected=rejected,
+        rejected=tuple((r.email, r.reason) for r in result.rejected),
+        not_applied=tuple((r.email, r.reason) for r in result.not_done),
         duration_s=round(result.duration_s, 3),
         message=result.error or ("; ".join(result.refused) or None),
         requests=dict(result.requests),

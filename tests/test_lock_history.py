@@ -88,7 +88,10 @@ def test_history_appends_and_reads_back_latest_first(tmp_path: Path) -> None:
 def test_rejected_csv_holds_the_last_run_only(tmp_path: Path) -> None:
     history.append(tmp_path, _record("vip", "partial", (("x@example.com", "bounced"),)))
     csv_path = tmp_path / "rejected" / "vip.csv"
-    assert csv_path.read_text().splitlines() == ["email,reason", "x@example.com,bounced"]
+    assert csv_path.read_text().splitlines() == [
+        "email,status,reason",
+        "x@example.com,rejected,bounced",
+    ]
     history.append(tmp_path, _record("vip", "applied"))
     assert not csv_path.exists()
 
@@ -99,3 +102,26 @@ def test_a_damaged_history_line_does_not_hide_the_rest(tmp_path: Path) -> None:
         out.write("{not json\n")
     history.append(tmp_path, _record("vip", "partial"))
     assert [r.outcome for r in history.read(tmp_path)] == ["applied", "partial"]
+
+
+def test_not_applied_contacts_are_kept_apart_from_rejected_ones(tmp_path: Path) -> None:
+    record = history.RunRecord(
+        time="2026-11-29T10:00:00+00:00",
+        export="vip",
+        connection="ac",
+        list_id="2",
+        who="dev@example.com",
+        commit=None,
+        outcome="interrupted",
+        rejected=(("x@example.com", "bounced"),),
+        not_applied=(("y@example.com", "not confirmed: the run was interrupted"),),
+    )
+    history.append(tmp_path, record)
+    (back,) = history.read(tmp_path)
+    assert back.rejected == (("x@example.com", "bounced"),)
+    assert back.not_applied == (("y@example.com", "not confirmed: the run was interrupted"),)
+    rows = (tmp_path / "rejected" / "vip.csv").read_text().splitlines()
+    assert rows[1:] == [
+        "x@example.com,rejected,bounced",
+        "y@example.com,not applied,not confirmed: the run was interrupted",
+    ]

@@ -159,6 +159,7 @@ def test_a_list_that_does_not_exist_is_named(workspace: Workspace) -> None:
     result = workspace.sync("plan", "-e", "vip")
     assert result.exit_code == 1
     assert "list 99 does not exist" in result.output
+    assert "exports/vip.yaml:5:1: export 'vip':" in result.output
 
 
 def test_json_plan_has_the_documented_shape(workspace: Workspace) -> None:
@@ -339,4 +340,67 @@ def test_ctrl_c_during_apply_reports_and_records_what_happened(
     assert "vip: not started (the run was interrupted)" in result.output
     (record,) = history.read(workspace.root / ".sync")
     assert record.export == "newsletter" and record.outcome == "interrupted"
-    assert record.rejected and "run 'sync plan'" in record.rejected[0][1]
+    assert not record.rejected
+    assert record.not_applied and "run 'sync plan'" in record.not_applied[0][1]
+    status = workspace.sync("status")
+    assert "not applied" in status.stdout and "rejected" not in status.stdout
+
+
+def test_now_and_since_need_due(workspace: Workspace) -> None:
+    result = workspace.sync("apply", "--now", "2026-11-30T06:10:00", "--yes")
+    assert result.exit_code == 1
+    assert "--now and --since go with --due" in result.output
+    assert _active(workspace) == {"newsletter": 0, "vip": 0}
+
+
+def test_a_failing_query_in_markdown_mode_does_not_leak_emails(workspace: Workspace) -> None:
+    segment = workspace.root / "segments" / "high-value.yaml"
+    segment.write_text(
+        segment.read_text().replace(
+            "where lifetime_value >=", "where cast(email as int) > 0 and lifetime_value >="
+        )
+    )
+    text = workspace.sync("plan", "-e", "vip")
+    assert text.exit_code == 1 and "segments/high-value.yaml" in text.output
+    assert EMAIL.search(text.output)  # the database quoted a row: shown on a terminal
+    masked = workspace.sync("plan", "-e", "vip", "--format", "markdown")
+    assert masked.exit_code == 1 and "segments/high-value.yaml" in masked.output
+    assert [e for e in EMAIL.findall(masked.output) if "***@" not in e] == []
+
+
+def test_sigterm_during_apply_is_reported_like_ctrl_c(tmp_path: Path) -> None:
+    """``timeout``/systemd/docker stop send SIGTERM: the run still says what it did."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from engine import history
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    copy_example(root)
+    generate(root / "data" / "profiles.duckdb", rows=6000, seed=9)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    sync = [sys.executable, "-m", "engine", "--workspace", str(root), "--no-color"]
+    subprocess.run([*sync, "sandbox", "seed"], check=True, capture_output=True, env=env)
+    with (tmp_path / "out.txt").open("w") as stdout:  # a file: the plan is long
+        run = subprocess.Popen(
+            [*sync, "apply", "-e", "newsletter", "--yes"],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert run.stderr is not None
+        deadline = time.monotonic() + 60
+        while "applying" not in (line := run.stderr.readline()):
+            assert line and time.monotonic() < deadline, "apply never started writing"
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=60)
+    out = (tmp_path / "out.txt").read_text()
+    assert run.returncode == 130, out[-2000:] + err
+    assert "newsletter: INTERRUPTED: applied" in out
+    (record,) = history.read(root / ".sync")
+    assert record.outcome == "interrupted" and record.not_applied

@@ -6,6 +6,7 @@ on :data:`app` when imported below. Exit codes are decided here and in those mod
 
 from __future__ import annotations
 
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -37,6 +38,9 @@ class SyncGroup(TyperGroup):
         except SyncError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted: nothing more was done", err=True)
+            raise typer.Exit(130) from None
 
 
 app = typer.Typer(
@@ -72,8 +76,14 @@ def _register() -> None:
 _register()
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (timeout, systemd, docker stop) ends a run the way Ctrl-C does: reported."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: user errors print one message (exit 1); bugs print a notice."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         # Without standalone mode click *returns* the code of typer.Exit instead of raising.
         code = app(args=argv, prog_name="sync", standalone_mode=False)

@@ -12,12 +12,12 @@ import typer
 
 from .. import history, pipeline, schedule
 from ..apply import ApplyReport
-from ..errors import ConfigError
+from ..errors import ConfigError, SyncError
 from ..loader import load_project
 from ..plan import Plan, load_plan, save_plan
 from ..progress import LineProgress, Progress, Silent
 from ..project import Project
-from ..render import render_json, render_markdown, render_text
+from ..render import mask_emails_in, render_json, render_markdown, render_text
 from ..render.report import render_report_markdown, render_report_text
 from . import app
 from .context import CliState
@@ -27,6 +27,11 @@ class Format(StrEnum):
     text = "text"
     markdown = "markdown"
     json = "json"
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
 
 
 ExportOpt = Annotated[
@@ -74,12 +79,20 @@ def plan(
 ) -> None:
     """Show what would change in ActiveCampaign, for every enabled export (or -e NAME)."""
     state: CliState = ctx.obj
+    if out is not None and not out.parent.is_dir():
+        raise ConfigError(f"--out {out}: folder {out.parent} does not exist")
     project = _load(state)
     progress = _progress(fmt)
-    result = pipeline.make_plan(
-        project, export or (), allow_removals=allow_removals, progress=progress
-    )
-    progress.close()
+    try:
+        result = pipeline.make_plan(
+            project, export or (), allow_removals=allow_removals, progress=progress
+        )
+    except SyncError as exc:
+        if fmt is Format.markdown and not show_emails:  # it may end up in a pull request
+            raise SyncError(mask_emails_in(str(exc))) from exc
+        raise
+    finally:
+        progress.close()
     if out is not None:
         save_plan(result, out)
     typer.echo(_render(result, fmt, state, show_emails), nl=False)
@@ -110,16 +123,17 @@ def apply(
         datetime | None,
         typer.Option("--now", help="With --due: act as a run started at this UTC time."),
     ] = None,
-    fmt: Annotated[
-        Format, typer.Option("--format", help="text or markdown (job summaries).")
-    ] = Format.text,
+    report_fmt: Annotated[
+        ReportFormat, typer.Option("--format", help="text or markdown (job summaries).")
+    ] = ReportFormat.text,
     show_emails: ShowEmails = False,
     allow_removals: AllowRemovals = False,
 ) -> None:
     """Apply a saved plan exactly, or plan then apply (asking first on a terminal)."""
     state: CliState = ctx.obj
-    if fmt is Format.json:
-        raise ConfigError("sync apply --format takes text or markdown")
+    fmt = Format(report_fmt.value)
+    if (now or since) and not due:
+        raise ConfigError("--now and --since go with --due (a scheduled run)")
     project = _load(state)
     if planfile is not None and (export or due):
         raise ConfigError("a saved plan is applied whole: do not combine PLANFILE with -e/--due")
@@ -211,7 +225,8 @@ def status(
         for r in latest:
             counts = ", ".join(f"{k} {v}" for k, v in r.counts.items())
             rejected = f", {len(r.rejected)} rejected" if r.rejected else ""
+            rejected += f", {len(r.not_applied)} not applied" if r.not_applied else ""
             typer.echo(
-                f"  {r.time}  {r.outcome:<10} list {r.list_id}  {counts}{rejected}  "
+                f"  {r.time}  {r.outcome:<11} list {r.list_id}  {counts}{rejected}  "
                 f"{r.duration_s:.1f}s  by {r.who}" + (f" @ {r.commit[:8]}" if r.commit else "")
             )

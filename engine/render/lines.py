@@ -4,6 +4,7 @@ the one-line-per-contact (or few-lines-per-contact) form of a change."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 from ..contacts import Conflict, InvalidRow
@@ -22,6 +23,14 @@ def mask_email(email: str) -> str:
     if not at or not local:
         return "***"
     return f"{local[0]}***@{domain}"
+
+
+EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def mask_emails_in(text: str) -> str:
+    """Every email address in free text masked (database messages may quote rows)."""
+    return EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
 
 
 def same(email: str) -> str:
