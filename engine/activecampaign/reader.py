@@ -45,9 +45,7 @@ from __future__ import annotations
 
 import gc
 import math
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -56,9 +54,9 @@ from engine.contacts import Contact, CurrentState, ListStatus, Member, removal_m
 
 from . import parse
 from .client import Client
-from .lookup import PAGE, field_ids, find_tag, offset_pages
-
-Progress = Callable[[int, int | None], None]
+from .lookup import PAGE, field_ids, find_tag
+from .reader_values import first_values, read_values
+from .streams import SHARED_MAX, Pages, Progress, Shared, run, share_value
 
 READ_STATUSES = (
     ListStatus.ACTIVE,
@@ -68,32 +66,8 @@ READ_STATUSES = (
 )
 
 
-class _Pages:
-    """Counts pages read and estimates the total (None until anything is known)."""
-
-    def __init__(self, callback: Progress | None, collect: Callable[[], object]) -> None:
-        self._callback = callback
-        self._collect = collect
-        self.read = 0
-        self._expected: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def expect(self, key: str, pages: int) -> None:
-        with self._lock:
-            self._expected[key] = pages
-
-    def tick(self) -> None:
-        self._collect()
-        with self._lock:
-            self.read += 1
-            read = self.read
-            estimate = sum(self._expected.values()) if self._expected else None
-        if self._callback is not None:
-            self._callback(read, max(estimate, read) if estimate else None)
-
-
 def contact_pages(
-    client: Client, params: Mapping[str, Any], pages: _Pages, key: str
+    client: Client, params: Mapping[str, Any], pages: Pages, key: str
 ) -> Iterator[list[parse.JSONObject]]:
     """``GET /contacts`` pages, ``orders[id]=ASC`` and ``id_greater`` (SPEC §4).
 
@@ -144,7 +118,7 @@ def read_list(
     if workers is None:
         workers = STREAMS if client.parallel_reads else 1
     with _young_collections_only() as collect:
-        return _read(client, list_id, perstags, tags, _Pages(progress, collect), workers)
+        return _read(client, list_id, perstags, tags, Pages(progress, collect), workers)
 
 
 def _read(
@@ -152,7 +126,7 @@ def _read(
     list_id: int,
     perstags: Sequence[str],
     tags: Sequence[str],
-    pages: _Pages,
+    pages: Pages,
     workers: int,
 ) -> CurrentState:
     client.get_list(list_id)
@@ -167,12 +141,13 @@ def _read(
         jobs[key] = partial(_status_stream, client, list_id, status, pages, shared)
     for perstag, field_id in fields.items():
         pages.expect(f"field:{perstag}", 1)
-        jobs[f"field:{perstag}"] = partial(_first_values, client, field_id, pages, shared)
+        jobs[f"field:{perstag}"] = partial(first_values, client, field_id, pages, shared)
     for name, tag_id in tag_ids.items():
         if tag_id is not None:
             jobs[f"tagged:{name}"] = partial(_tag_stream, client, list_id, name, tag_id, pages)
-    done = _run(jobs, workers)
-    done.update(_values(client, fields, done, pages, shared, workers))
+    done = run(jobs, workers)
+    ids = [row[0] for s in READ_STATUSES for row in done[f"status:{s.value}"]]
+    done.update(read_values(client, fields, done, ids, pages, shared, workers))
     members = _assemble(
         done,
         perstags,
@@ -204,43 +179,16 @@ def _young_collections_only() -> Iterator[Callable[[], object]]:
         gc.enable()
 
 
-def _run(jobs: Mapping[str, Callable[[], Any]], workers: int) -> dict[str, Any]:
-    """Run every job; the first failure cancels those not started and is raised."""
-    if workers <= 1:
-        return {key: job() for key, job in jobs.items()}
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="read") as pool:
-        futures = {key: pool.submit(job) for key, job in jobs.items()}
-        try:
-            return {key: future.result() for key, future in futures.items()}
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-
-
-def _for_each(job: Callable[[str], object], items: Sequence[str], workers: int) -> None:
-    """``job`` for every item, on ``workers`` threads (no future per item kept around)."""
-    if workers <= 1:
-        for item in items:
-            job(item)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="read") as pool:
-        for start in range(0, len(items), 1000):
-            for _ in pool.map(job, items[start : start + 1000]):
-                pass
-
-
 Row = parse.ContactValues
 """A member as read: contact id, email, first name, last name, phone."""
 
-Shared = dict[str | None, str | None]
-
 
 def _status_stream(
-    client: Client, list_id: int, status: ListStatus, pages: _Pages, shared: Shared
+    client: Client, list_id: int, status: ListStatus, pages: Pages, shared: Shared
 ) -> list[Row]:
     params = {"listid": list_id, "status": status.value}
     found: list[Row] = []
-    share = partial(_share, shared)
+    share = partial(share_value, shared)
     for page in contact_pages(client, params, pages, f"status:{status.value}"):
         for cid, email, first, last, phone in map(parse.contact_values, page):
             if email and cid:
@@ -248,98 +196,7 @@ def _status_stream(
     return found
 
 
-FieldValues = dict[str, str | None]
-"""Contact id -> value of one custom field."""
-
-
-def _first_values(
-    client: Client, field_id: str, pages: _Pages, shared: Shared
-) -> tuple[FieldValues, int | None]:
-    """The first page of a field's values, and how many pages remain after it (0: none;
-    None: unknown, when a full page came without ``meta.total``)."""
-    body = client.get(
-        "fieldValues",
-        kind="field_values",
-        params={"filters[fieldid]": field_id, "limit": PAGE, "offset": 0},
-    )
-    pages.tick()
-    page = parse.items(body, "fieldValues")
-    values: FieldValues = {}
-    _take(values, page, field_id, shared)
-    if len(page) < PAGE:
-        return values, 0
-    total = parse.total(body)
-    return values, (max(0, math.ceil(total / PAGE) - 1) if total is not None else None)
-
-
-def _values(
-    client: Client,
-    fields: Mapping[str, str],
-    done: Mapping[str, Any],
-    pages: _Pages,
-    shared: Shared,
-    workers: int,
-) -> dict[str, FieldValues]:
-    """Every mapped field's values, the cheaper way (module docstring, step 4)."""
-    first: dict[str, tuple[FieldValues, int | None]] = {p: done[f"field:{p}"] for p in fields}
-    remaining = [left for _, left in first.values()]
-    members = [row[0] for s in READ_STATUSES for row in done[f"status:{s.value}"]]
-    if None not in remaining and len(members) < sum(r or 0 for r in remaining):
-        pages.expect("by-member", len(members))
-        return _values_by_member(client, fields, members, pages, shared, workers)
-    more = [p for p, (_, left) in first.items() if left != 0]
-    found = _run(
-        {p: partial(_rest_of_field, client, fields[p], first[p][0], pages, shared) for p in more},
-        workers,
-    )
-    return {f"field:{p}": found.get(p, first[p][0]) for p in fields}
-
-
-def _rest_of_field(
-    client: Client, field_id: str, values: FieldValues, pages: _Pages, shared: Shared
-) -> FieldValues:
-    """A field's values after its first page (``GET /fieldValues``, offset paging)."""
-    params = {"filters[fieldid]": field_id}
-    for page in offset_pages(
-        client, "fieldValues", "fieldValues", kind="field_values", params=params, start=PAGE
-    ):
-        pages.tick()
-        _take(values, page, field_id, shared)
-    return values
-
-
-def _take(values: FieldValues, page: list[parse.JSONObject], field_id: str, shared: Shared) -> None:
-    as_id, text, share = parse.as_id, parse.text, partial(_share, shared)  # a hot loop
-    for raw in page:
-        if as_id(raw.get("field")) in ("", field_id):
-            values[as_id(raw.get("contact"))] = share(text(raw.get("value")))
-
-
-def _values_by_member(
-    client: Client,
-    fields: Mapping[str, str],
-    members: Sequence[str],
-    pages: _Pages,
-    shared: Shared,
-    workers: int,
-) -> dict[str, FieldValues]:
-    """``GET /contacts/{id}/fieldValues`` for each member: every mapped field at once."""
-    perstag_of = {field_id: perstag for perstag, field_id in fields.items()}
-    columns: dict[str, FieldValues] = {p: {} for p in fields}
-
-    def one(cid: str) -> None:
-        body = client.get(f"contacts/{cid}/fieldValues", kind="contact_field_values")
-        pages.tick()
-        for raw in parse.items(body, "fieldValues"):
-            perstag = perstag_of.get(parse.as_id(raw.get("field")))
-            if perstag is not None:
-                columns[perstag][cid] = _share(shared, parse.text(raw.get("value")))
-
-    _for_each(one, list(dict.fromkeys(members)), workers)
-    return {f"field:{p}": column for p, column in columns.items()}
-
-
-def _tag_stream(client: Client, list_id: int, name: str, tag_id: str, pages: _Pages) -> set[str]:
+def _tag_stream(client: Client, list_id: int, name: str, tag_id: str, pages: Pages) -> set[str]:
     params = {"listid": list_id, "tagid": tag_id}
     pages.expect(f"tagged:{name}", 1)
     tagged: set[str] = set()
@@ -394,15 +251,6 @@ def _drain(rows: list[Row], chunk: int = 50_000) -> Iterator[Row]:
         taken = rows[:chunk]
         del rows[:chunk]
         yield from taken
-
-
-SHARED_MAX = 200_000
-
-
-def _share(shared: Shared, value: str | None) -> str | None:
-    if value is None or len(shared) >= SHARED_MAX:
-        return value
-    return shared.setdefault(value, value)
 
 
 def _pair(

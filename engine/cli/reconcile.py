@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -134,16 +135,45 @@ def apply(
     fmt = Format(report_fmt.value)
     if (now or since) and not due:
         raise ConfigError("--now and --since go with --due (a scheduled run)")
-    project = _load(state)
     if planfile is not None and (export or due):
         raise ConfigError("a saved plan is applied whole: do not combine PLANFILE with -e/--due")
+    project = _load(state)
     names = list(export or ())
     if due:
         names = _due(project, names, since, now or datetime.now(UTC))
         if not names:
             typer.echo("No export is due.")
             return
-    progress = _progress(fmt)
+    view = _View(state, fmt, show_emails)
+    reports, chosen = _plan_and_apply(project, planfile, names, view, yes, allow_removals)
+    if chosen is None:
+        return
+    _finish(reports, fmt, show_emails)
+    if any(r.interrupted for r in reports):
+        started = {r.export for r in reports}
+        for name in (p.export for p in chosen.exports if p.export not in started):
+            typer.echo(f"{name}: not started (the run was interrupted)", err=True)
+        raise typer.Exit(130)
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    state: CliState
+    fmt: Format
+    show_emails: bool
+
+
+def _plan_and_apply(
+    project: Project,
+    planfile: Path | None,
+    names: list[str],
+    view: _View,
+    yes: bool,
+    allow_removals: bool,
+) -> tuple[list[ApplyReport], Plan | None]:
+    """Under the exports' locks: the saved plan (checked for staleness) or a new one, shown,
+    confirmed, applied. ``(reports, None)`` when there was nothing to apply."""
+    progress = _progress(view.fmt)
     with (
         pipeline.Clients(project) as clients,
         pipeline.locked(project, _names(project, planfile, names)),
@@ -156,20 +186,15 @@ def apply(
                 project, names, allow_removals=allow_removals, progress=progress, clients=clients
             )
         progress.close()
-        typer.echo(_render(chosen, fmt, state, show_emails), nl=False)
+        typer.echo(_render(chosen, view.fmt, view.state, view.show_emails), nl=False)
         if not chosen.has_changes and not chosen.refused:
             typer.echo("Nothing to apply.")
-            return
+            return [], None
         if planfile is None and not yes:
             _confirm()
         reports = pipeline.apply_plan(project, chosen, clients, progress=progress)
         progress.close()
-    _finish(reports, fmt, show_emails)
-    if any(r.interrupted for r in reports):
-        started = {r.export for r in reports}
-        for name in (p.export for p in chosen.exports if p.export not in started):
-            typer.echo(f"{name}: not started (the run was interrupted)", err=True)
-        raise typer.Exit(130)
+    return reports, chosen
 
 
 def _names(project: Project, planfile: Path | None, names: list[str]) -> list[str]:
