@@ -8,10 +8,10 @@ between reading the source, reading the list and diffing.
 
     .venv/bin/python -m bench.plan_1m [--rows 1000000]
 
-Measured here (2 cores), 1,000,000 rows: 60.8-61.9 s in all on a quiet machine (source
-5.6-5.8 s, list 52.3-53.7 s, diff 2.7 s; a busy machine adds several seconds), peak
-1,066-1,075 MB; 29,000 requests (9,664 contact pages, 19,322 field-value pages). Before the
-optimisations: 117.8 s, 1,953 MB.
+Measured here (2 cores), 1,000,000 rows, five runs on a quiet machine: 60.8-70.3 s in all
+(source 5.6-6.9 s, list 52.3-60.8 s, diff 2.7-3.3 s), peak 1,066-1,075 MB; 29,000 requests
+(9,664 contact pages, 19,322 field-value pages). Before the optimisations: 117.8 s,
+1,953 MB. Target: 60 s and 1.5 GB.
 Reading the list is mostly decoding ~2.8 GB of JSON (each listed contact carries its 18
 links), the sandbox rendering it, and httpx's per-request work, all on one core (GIL).
 """
