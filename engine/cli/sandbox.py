@@ -113,7 +113,11 @@ def reset(ctx: typer.Context, data: DataOption = None) -> None:
 @sandbox_app.command("lists")
 def lists(ctx: typer.Context, data: DataOption = None) -> None:
     """Show the sandbox's lists with member counts by status."""
-    store = Store(_data(ctx, data))
+    path = _data(ctx, data)
+    if not path.exists():  # looking must not create a sandbox (or a .sync/ folder)
+        typer.echo(f"no sandbox at {path} yet (run: sync sandbox seed)")
+        return
+    store = Store(path)
     try:
         summaries = store.list_summaries()
     finally:

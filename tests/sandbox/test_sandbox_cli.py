@@ -98,3 +98,14 @@ def test_serve_command_serves_on_loopback_with_its_knobs(tmp_path: Path) -> None
         server.wait(10)
         if server.stdout is not None:
             server.stdout.close()
+
+
+def test_lists_outside_a_sandbox_creates_nothing(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    import engine.cli
+
+    result = CliRunner().invoke(engine.cli.app, ["-w", str(tmp_path), "sandbox", "lists"])
+    assert result.exit_code == 0
+    assert "no sandbox at" in result.output and "sync sandbox seed" in result.output
+    assert not (tmp_path / ".sync").exists()
