@@ -83,13 +83,14 @@ def _sync_body(
     return body
 
 
-def _ident(data: dict[str, Any], key: str) -> int:
+def _ident(data: dict[str, Any], key: str, wrapper: str = "contactList") -> int:
+    """An id in a write body, or the real API's 400 naming ``wrapper.key``."""
     value = str(data.get(key, "")).strip()
     if not value.isdigit():
         error = {
-            "title": f"Invalid value for query parameter contactList.{key}",
+            "title": f"Invalid value for query parameter {wrapper}.{key}",
             "detail": f"No {key} id provided",
-            "source": {"parameter": f"contactList.{key}"},
+            "source": {"parameter": f"{wrapper}.{key}"},
         }
         raise HttpError(400, {"errors": [error]})
     return int(value)
@@ -121,17 +122,8 @@ def update_list_status(sb: Sandbox, req: Request) -> Response:
 
 def add_contact_tag(sb: Sandbox, req: Request) -> Response:
     data = _wrapped(req, "contactTag")
-    ids = {}
-    for key in ("tag", "contact"):  # the real API names a missing tag first
-        value = str(data.get(key, "")).strip()
-        if not value.isdigit():
-            error = {
-                "title": f"Invalid value for query parameter contactTag.{key}",
-                "detail": f"No {key} id provided",
-                "source": {"parameter": f"contactTag.{key}"},
-            }
-            raise HttpError(400, {"errors": [error]})
-        ids[key] = int(value)
+    # the real API names a missing tag first
+    ids = {key: _ident(data, key, "contactTag") for key in ("tag", "contact")}
     now = sb.clock()
     with sb.store.write() as conn:
         if ops.contact_by_id(conn, ids["contact"]) is None:
