@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 
@@ -42,6 +42,8 @@ from engine.manifest import SANDBOX_HOST
 from . import parse
 from .pacing import HostLimits, limits_for
 from .retry import RetryPolicy, parse_retry_after
+
+T = TypeVar("T")
 
 RETRYABLE_STATUS = frozenset({502, 503, 504})
 # Failures where the request certainly never reached the server: always safe to resend.
@@ -183,6 +185,19 @@ class Client:
     def get(self, path: str, *, kind: str, params: Mapping[str, Any] | None = None) -> Any:
         return self.request("GET", path, kind=kind, params=params).body
 
+    def get_as(
+        self,
+        path: str,
+        decode: Callable[[bytes], T],
+        *,
+        kind: str,
+        params: Mapping[str, Any] | None = None,
+    ) -> T:
+        """``GET`` whose successful body is decoded by ``decode`` (``engine.activecampaign
+        .decode``: the pages read by the thousand); errors are read as usual."""
+        body: T = self.request("GET", path, kind=kind, params=params, decode=decode).body
+        return body
+
     def request(
         self,
         method: str,
@@ -195,6 +210,7 @@ class Client:
         accept: Collection[int] = (),
         idempotent: bool = True,
         bulk_contacts: int = 0,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Reply:
         """Send one request, retrying what is transient; raise what is permanent.
 
@@ -202,6 +218,7 @@ class Client:
         ``bulk_contacts`` > 0 marks a bulk import of that many contacts (paced per minute).
         ``idempotent=False`` forbids resending after an ambiguous failure (the request may
         have been applied): the caller gets a TransientError and checks for itself.
+        ``decode`` reads a successful body instead of ``json.loads``.
         """
         attempts = _Attempts(started=self.clock())
         while True:
@@ -214,6 +231,8 @@ class Client:
                 safe = idempotent or isinstance(exc, _NOT_SENT)
                 self._after_transport_error(exc, method, path, attempts, safe)
                 continue
+            if decode is not None and response.is_success:
+                return Reply(response.status_code, decode(response.content))
             reply = Reply(response.status_code, parse.json_body(response))
             if response.is_success or (reply.status in accept and not self._is_rate_limit(reply)):
                 return reply

@@ -6,13 +6,16 @@ mapped custom field does not exist (a plan that cannot be applied should not be 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from engine.errors import ConfigError, TransientError
 
-from . import parse
+from . import decode, parse
 from .client import Client, sandbox_hint
+from .decode import Page
+
+T = TypeVar("T")
 
 PAGE = 100
 
@@ -20,25 +23,24 @@ PAGE = 100
 def offset_pages(
     client: Client,
     path: str,
-    key: str,
+    decode: Callable[[bytes], Page[T]],
     *,
     kind: str,
     params: Mapping[str, Any] | None = None,
     start: int = 0,
-) -> Iterator[list[parse.JSONObject]]:
+) -> Iterator[list[T]]:
     """Pages of a collection read with ``limit``/``offset`` (for endpoints without
-    ``id_greater``), from offset ``start``. Stops at a short page, or when ``meta.total``
-    is reached."""
+    ``id_greater``), from offset ``start``, each decoded by ``decode``. Stops at a short
+    page, or when ``meta.total`` is reached."""
     offset = start
     while True:
-        body = client.get(
-            path, kind=kind, params={**(params or {}), "limit": PAGE, "offset": offset}
+        page = client.get_as(
+            path, decode, kind=kind, params={**(params or {}), "limit": PAGE, "offset": offset}
         )
-        page = parse.items(body, key)
-        yield page
-        offset += len(page)
-        total = parse.total(body)
-        if len(page) < PAGE or (total is not None and 0 <= total <= offset):
+        yield page.items
+        offset += len(page.items)
+        total = page.total
+        if len(page.items) < PAGE or (total is not None and 0 <= total <= offset):
             return
 
 
@@ -53,7 +55,7 @@ def field_ids(client: Client, perstags: Sequence[str], list_id: int) -> dict[str
     if not perstags:
         return {}
     by_tag: dict[str, str] = {}
-    for page in offset_pages(client, "fields", "fields", kind="fields"):
+    for page in offset_pages(client, "fields", decode.objects("fields"), kind="fields"):
         for field in page:
             by_tag.setdefault(
                 parse.normalise_perstag(field.get("perstag")), parse.as_id(field.get("id"))
@@ -76,7 +78,8 @@ def find_tag(client: Client, name: str) -> str | None:
     answer. One request (a name matching more than 100 tags pages on).
     """
     wanted = name.strip().lower()
-    for page in offset_pages(client, "tags", "tags", kind="tags", params={"search": name}):
+    tags = decode.objects("tags")
+    for page in offset_pages(client, "tags", tags, kind="tags", params={"search": name}):
         for tag in page:
             if str(tag.get("tag", "")).strip().lower() == wanted and tag.get(
                 "tagType", "contact"

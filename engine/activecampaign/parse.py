@@ -27,12 +27,16 @@ JSONObject = dict[str, Any]
 
 def json_body(response: httpx.Response) -> Any:
     """The body parsed as JSON whatever the Content-Type says; ``None`` if it is not JSON."""
-    raw = response.content
+    return json_value(response.content)
+
+
+def json_value(raw: bytes) -> Any:
+    """``raw`` parsed as JSON; ``None`` when it is empty or not JSON."""
     if not raw.strip():
         return None
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 

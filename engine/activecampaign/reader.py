@@ -52,7 +52,7 @@ from typing import Any
 
 from engine.contacts import Contact, CurrentState, ListStatus, Member, removal_marker
 
-from . import parse
+from . import decode, parse
 from .client import Client
 from .lookup import PAGE, field_ids, find_tag
 from .reader_values import first_values, read_values
@@ -65,11 +65,15 @@ READ_STATUSES = (
     ListStatus.BOUNCED,
 )
 
+Row = parse.ContactValues
+"""A member as read: contact id, email, first name, last name, phone."""
+
 
 def contact_pages(
     client: Client, params: Mapping[str, Any], pages: Pages, key: str
-) -> Iterator[list[parse.JSONObject]]:
-    """``GET /contacts`` pages, ``orders[id]=ASC`` and ``id_greater`` (SPEC §4).
+) -> Iterator[list[Row]]:
+    """``GET /contacts`` pages, ``orders[id]=ASC`` and ``id_greater`` (SPEC §4), as
+    (id, email, first name, last name, phone) rows.
 
     Stops at a short page, unless the first page's ``meta.total`` says more remain (a
     server capping ``limit`` below 100 would otherwise cut the list short).
@@ -77,21 +81,21 @@ def contact_pages(
     last, seen, expected = 0, 0, None
     while True:
         query = {**params, "limit": PAGE, "orders[id]": "ASC", "id_greater": last}
-        body = client.get("contacts", kind="contacts", params=query)
-        page = parse.items(body, "contacts")
+        page = client.get_as("contacts", decode.contacts, kind="contacts", params=query)
+        rows = page.items
         if last == 0:
-            expected = parse.total(body)
+            expected = page.total
             if expected is not None and expected >= 0:
                 pages.expect(key, max(1, math.ceil(expected / PAGE)))
         pages.tick()
-        yield page
-        seen += len(page)
-        ids = [parse.as_int(c.get("id")) for c in page]
-        if not ids or max(ids) <= last:
+        yield rows
+        seen += len(rows)
+        top = max((parse.as_int(row[0]) for row in rows), default=0)
+        if top <= last:
             return
-        if len(page) < PAGE and (expected is None or seen >= expected):
+        if len(rows) < PAGE and (expected is None or seen >= expected):
             return
-        last = max(ids)
+        last = top
 
 
 STREAMS = 3
@@ -179,10 +183,6 @@ def _young_collections_only() -> Iterator[Callable[[], object]]:
         gc.enable()
 
 
-Row = parse.ContactValues
-"""A member as read: contact id, email, first name, last name, phone."""
-
-
 def _status_stream(
     client: Client, list_id: int, status: ListStatus, pages: Pages, shared: Shared
 ) -> list[Row]:
@@ -190,7 +190,7 @@ def _status_stream(
     found: list[Row] = []
     share = partial(share_value, shared)
     for page in contact_pages(client, params, pages, f"status:{status.value}"):
-        for cid, email, first, last, phone in map(parse.contact_values, page):
+        for cid, email, first, last, phone in page:
             if email and cid:
                 found.append((cid, email, share(first), share(last), phone))
     return found
@@ -201,7 +201,7 @@ def _tag_stream(client: Client, list_id: int, name: str, tag_id: str, pages: Pag
     pages.expect(f"tagged:{name}", 1)
     tagged: set[str] = set()
     for page in contact_pages(client, params, pages, f"tagged:{name}"):
-        tagged.update(parse.as_id(c.get("id")) for c in page)
+        tagged.update(row[0] for row in page)
     return tagged
 
 

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from . import parse
+from . import decode
 from .client import Client
+from .decode import FieldValueRow
 from .lookup import PAGE, offset_pages
 from .streams import Pages, Shared, for_each, run, share_value
 
@@ -27,18 +28,18 @@ def first_values(
 ) -> tuple[FieldValues, int | None]:
     """The first page of a field's values, and how many pages remain after it (0: none;
     None: unknown, when a full page came without ``meta.total``)."""
-    body = client.get(
+    page = client.get_as(
         "fieldValues",
+        decode.field_values,
         kind="field_values",
         params={"filters[fieldid]": field_id, "limit": PAGE, "offset": 0},
     )
     pages.tick()
-    page = parse.items(body, "fieldValues")
     values: FieldValues = {}
-    _take(values, page, field_id, shared)
-    if len(page) < PAGE:
+    _take(values, page.items, field_id, shared)
+    if len(page.items) < PAGE:
         return values, 0
-    total = parse.total(body)
+    total = page.total
     return values, (max(0, math.ceil(total / PAGE) - 1) if total is not None else None)
 
 
@@ -72,18 +73,18 @@ def _rest_of_field(
     """A field's values after its first page (``GET /fieldValues``, offset paging)."""
     params = {"filters[fieldid]": field_id}
     for page in offset_pages(
-        client, "fieldValues", "fieldValues", kind="field_values", params=params, start=PAGE
+        client, "fieldValues", decode.field_values, kind="field_values", params=params, start=PAGE
     ):
         pages.tick()
         _take(values, page, field_id, shared)
     return values
 
 
-def _take(values: FieldValues, page: list[parse.JSONObject], field_id: str, shared: Shared) -> None:
-    as_id, text, share = parse.as_id, parse.text, partial(share_value, shared)  # a hot loop
-    for raw in page:
-        if as_id(raw.get("field")) in ("", field_id):
-            values[as_id(raw.get("contact"))] = share(text(raw.get("value")))
+def _take(values: FieldValues, page: list[FieldValueRow], field_id: str, shared: Shared) -> None:
+    share = partial(share_value, shared)  # a hot loop
+    for contact, field, value in page:
+        if field in ("", field_id):
+            values[contact] = share(value)
 
 
 def _values_by_member(
@@ -99,12 +100,14 @@ def _values_by_member(
     columns: dict[str, FieldValues] = {p: {} for p in fields}
 
     def one(cid: str) -> None:
-        body = client.get(f"contacts/{cid}/fieldValues", kind="contact_field_values")
+        page = client.get_as(
+            f"contacts/{cid}/fieldValues", decode.field_values, kind="contact_field_values"
+        )
         pages.tick()
-        for raw in parse.items(body, "fieldValues"):
-            perstag = perstag_of.get(parse.as_id(raw.get("field")))
+        for _, field, value in page.items:
+            perstag = perstag_of.get(field)
             if perstag is not None:
-                columns[perstag][cid] = share_value(shared, parse.text(raw.get("value")))
+                columns[perstag][cid] = share_value(shared, value)
 
     for_each(one, list(dict.fromkeys(members)), workers)
     return {f"field:{p}": column for p, column in columns.items()}
