@@ -224,30 +224,27 @@ def _assemble(
     which keeps a million-member state small. Field values are taken out of the streams'
     maps as they are used, so what was read is freed while the members are built.
     """
-    order = sorted(perstags)
-    columns = [done.get(f"field:{p}", {}) for p in order]
+    columns = [(p, done.get(f"field:{p}", {})) for p in sorted(perstags)]
     pairs: dict[tuple[str, str | None], tuple[str, str | None]] = {}
     tag_sets: dict[frozenset[str], frozenset[str]] = {}
     removed = tagged.get(marker, set())
     seen: set[str] = set()
+    no_tags: frozenset[str] = frozenset()
+    share = partial(_pair, pairs)
     for status in READ_STATUSES:
         for cid, email, first, last, phone in _drain(done[f"status:{status.value}"]):
             if cid in seen:
                 continue
             seen.add(cid)
-            own = frozenset(t for t in tags if cid in tagged[t]) if tags else frozenset()
-            contact = Contact(
-                email=email,
-                first_name=first,
-                last_name=last,
-                phone=phone,
-                fields=tuple(
-                    _pair(pairs, (p, col.pop(cid, None)))
-                    for p, col in zip(order, columns, strict=True)
-                ),
-                tags=tag_sets.setdefault(own, own),
-            )
-            yield Member(contact, status, cid, removed_by_sync=cid in removed)
+            # Positional arguments and a list comprehension: this runs once per member.
+            fields = tuple([share((p, col.pop(cid, None))) for p, col in columns])
+            if tags:
+                own = frozenset(t for t in tags if cid in tagged[t])
+                own = tag_sets.setdefault(own, own)
+            else:
+                own = no_tags
+            contact = Contact(email, first, last, phone, fields, own)
+            yield Member(contact, status, cid, cid in removed)
 
 
 def _drain(rows: list[Row], chunk: int = 50_000) -> Iterator[Row]:
