@@ -8,12 +8,12 @@ between reading the source, reading the list and diffing.
 
     .venv/bin/python -m bench.plan_1m [--rows 1000000]
 
-Measured here (2 cores), 1,000,000 rows, five runs on a quiet machine: 60.8-70.3 s in all
-(source 5.6-6.9 s, list 52.3-60.8 s, diff 2.7-3.3 s), peak 1,066-1,075 MB; 29,000 requests
-(9,664 contact pages, 19,322 field-value pages). Before the optimisations: 117.8 s,
-1,953 MB. Target: 60 s and 1.5 GB.
-Reading the list is mostly decoding ~2.8 GB of JSON (each listed contact carries its 18
-links), the sandbox rendering it, and httpx's per-request work, all on one core (GIL).
+Measured here (2 cores), 1,000,000 rows, five runs: 46.5-48.3 s in all (source 5.7-6.5 s,
+list 38.2-39.6 s, diff 2.4-2.7 s), peak 1,073-1,087 MB; 29,000 requests (9,664 contact
+pages, 19,322 field-value pages). Target: 60 s and 1.5 GB. Before the optimisations:
+117.8 s, 1,953 MB; before typed page decoding (msgspec): 60.8-70.3 s.
+Reading the list is now mostly the sandbox rendering ~2.8 GB of JSON (each listed contact
+carries its 18 links) and httpx's per-request work, all on one core (GIL).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+TARGET_S, TARGET_MB = 60, 1_500
 
 MANIFESTS = {
     "connections/ac.yaml": "name: ac\ntype: activecampaign\nhost: sandbox\n"
@@ -134,6 +136,8 @@ def main() -> None:
         result = json.loads(out.stdout)
     for key, value in result.items():
         print(f"{key}: {value}")
+    met = result["total_s"] <= TARGET_S and result["peak_rss_mb"] <= TARGET_MB
+    print(f"target ({TARGET_S} s, {TARGET_MB:,} MB): {'met' if met else 'MISSED'}")
 
 
 if __name__ == "__main__":
