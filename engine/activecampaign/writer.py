@@ -30,9 +30,10 @@ from engine.errors import DestinationError
 
 from . import parse
 from .bulk import Outcome, email_problem, import_all, prepare
-from .client import Client, StatsSnapshot
+from .client import Client
 from .lookup import ensure_tag, field_ids, find_tag
 from .model import ContactWrite, Membership, Rejection, WriteReport
+from .stats import StatsSnapshot
 
 SMALL = 10
 _SYNC_NAMES = {"first_name": "firstName", "last_name": "lastName", "phone": "phone"}
