@@ -19,10 +19,11 @@ import time
 from pathlib import Path
 
 from engine.activecampaign.client import Client
-from engine.activecampaign.model import ContactWrite, Membership
-from engine.activecampaign.reader import read_list
+from engine.activecampaign.read.members import read_list
 from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
-from engine.activecampaign.writer import write_contacts
+from engine.activecampaign.write.writer import write_contacts
+from engine.apply import ContactWrite
+from engine.plan import Membership
 
 LIST = 1
 

@@ -30,8 +30,8 @@ from profiles
 
 def measure(root: Path) -> dict[str, float | int]:
     """The measured part: runs in its own process (see ``main``)."""
-    from engine.manifest import DuckDBSource, Export, FieldMapping, Segment, Settings
-    from engine.project import Project
+    from engine.manifests.models import DuckDBSource, Export, FieldMapping, Segment, Settings
+    from engine.manifests.project import Project
     from engine.sources import desired_state
 
     export = Export(
@@ -86,7 +86,7 @@ def main() -> int:
     if args.measure:
         print(json.dumps(measure(args.measure)))
         return 0
-    from engine.sample_data import generate
+    from engine.scaffold.sample_data import generate
 
     with tempfile.TemporaryDirectory(prefix="bench-desired-") as tmp:
         root = args.keep or Path(tmp)

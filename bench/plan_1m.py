@@ -44,8 +44,8 @@ MANIFESTS = {
 
 def setup(root: Path, rows: int) -> int:
     from engine.activecampaign.sandbox import Store
-    from engine.loader import load_project
-    from engine.sample_data import generate
+    from engine.manifests.load import load_project
+    from engine.scaffold.sample_data import generate
     from engine.sources import desired_state
 
     for name, text in MANIFESTS.items():
@@ -76,7 +76,7 @@ def measure(root: Path) -> dict[str, object]:
         SandboxSettings,
         sandbox_transport,
     )
-    from engine.loader import load_project
+    from engine.manifests.load import load_project
     from engine.progress import Silent
     from engine.sources import desired_state
 

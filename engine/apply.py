@@ -6,6 +6,17 @@ destination fails for good part-way (the key is revoked, the host goes away), th
 still says exactly which contacts were applied, which were rejected and why, and which were
 not attempted or could not be confirmed. Nothing is reported applied that the client did not
 confirm.
+
+The writer port
+---------------
+
+What apply asks the client to write, and what the client reports back.
+
+A :class:`ContactWrite` is one contact's minimal change on one list, in the product's
+terms (plan field names, not ActiveCampaign's JSON keys). The client turns a batch of them
+into bulk imports (and, where bulk import cannot do it, per-contact requests), follows
+them to the end, and answers with a :class:`WriteReport` that says per contact whether it
+was applied or rejected and why. Nothing is reported applied that was not confirmed.
 """
 
 from __future__ import annotations
@@ -14,10 +25,74 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import assert_never
 
-from .activecampaign.model import ContactWrite, Rejection, WriteReport
 from .errors import DestinationError
-from .plan import Action, ExportPlan
+from .plan import Action, Change, ExportPlan, Membership
+
+STANDARD_FIELDS = ("first_name", "last_name", "phone")
+FIELD_PREFIX = "fields."
+
+
+@dataclass(frozen=True, slots=True)
+class ContactWrite:
+    """One contact's change on one list.
+
+    ``values`` maps plan field names (``first_name``, ``last_name``, ``phone``,
+    ``fields.PERSTAG``) to the value to store; ``""`` blanks a value (only sent when the
+    export sets ``clear_nulls``). Keys not present are left as they are in ActiveCampaign.
+    ``tags`` are tag names to add; the product never removes a user's tags (only its own
+    removal marker, on RESUBSCRIBE).
+    """
+
+    email: str
+    values: Mapping[str, str] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    membership: Membership = Membership.KEEP
+
+    @property
+    def standard_values(self) -> dict[str, str]:
+        """``first_name``, ``last_name`` and ``phone`` from ``values``, in their order."""
+        return {k: v for k, v in self.values.items() if k in STANDARD_FIELDS}
+
+    @property
+    def custom_values(self) -> dict[str, str]:
+        """``{PERSTAG: value}`` of the ``fields.PERSTAG`` keys of ``values``, in their order."""
+        return {
+            k.removeprefix(FIELD_PREFIX): v
+            for k, v in self.values.items()
+            if k.startswith(FIELD_PREFIX)
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A contact ActiveCampaign refused, with its reason (as ActiveCampaign gave it)."""
+
+    email: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    """The outcome of writing a batch of ContactWrites to one list.
+
+    ``applied`` holds emails confirmed done; ``rejected`` those refused with a reason;
+    ``unknown`` those whose fate could not be confirmed (e.g. a bulk batch that did not
+    finish before its deadline): never counted as applied. ``requests`` counts HTTP
+    requests by kind (``bulk_import``, ``import_info``, ``contact_sync``, ...).
+    """
+
+    applied: tuple[str, ...] = ()
+    rejected: tuple[Rejection, ...] = ()
+    unknown: tuple[Rejection, ...] = ()
+    requests: Mapping[str, int] = field(default_factory=dict)
+    retries: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected and not self.unknown
+
 
 CHUNK = 2500  # ten bulk batches of 250
 INTERRUPTED = (
@@ -26,6 +101,29 @@ INTERRUPTED = (
 )
 
 Writer = Callable[[Sequence[ContactWrite], Callable[[int, int], None] | None], WriteReport]
+
+
+def write_of(change: Change) -> ContactWrite | None:
+    """The ContactWrite that carries out one change (None for a skipped person)."""
+    values = {
+        name: "" if value is None else value
+        for name, value in change.after.items()
+        if name != "tags" and not isinstance(value, tuple)
+    }
+    match change.action:
+        case Action.ADD | Action.UPDATE:
+            return ContactWrite(change.email, values, change.added_tags, change.membership)
+        case Action.REMOVE:
+            return ContactWrite(change.email, membership=Membership.UNSUBSCRIBE)
+        case Action.SKIP:
+            return None
+        case _:
+            assert_never(change.action)
+
+
+def writes_of(plan: ExportPlan) -> list[ContactWrite]:
+    """The ContactWrites that carry out a plan, in the plan's order."""
+    return [w for change in plan.changes if (w := write_of(change)) is not None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +181,7 @@ def apply_export(
     )
     if plan.refusals:
         return replace(report, refused=tuple(plan.refusals))
-    outcome = _write_in_chunks(plan.writes(), write, progress)
+    outcome = _write_in_chunks(writes_of(plan), write, progress)
     applied = Counter(actions[e].value for e in outcome.applied if e in actions)
     return replace(
         report,

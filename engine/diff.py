@@ -36,10 +36,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import assert_never
 
-from .activecampaign.model import Membership
+from engine.manifests.models import DEFAULT_MAX_PROFILES, Export, RemovalLimit, parse_removal_limit
+
 from .contacts import Contact, CurrentState, DesiredState, ListStatus, Member
-from .manifest import DEFAULT_MAX_PROFILES, Export, RemovalLimit, parse_removal_limit
-from .plan_model import Action, Change, Value
+from .plan import Action, Change, Membership, Value
 
 STANDARD_FIELDS = ("first_name", "last_name", "phone")
 DEFAULT_REMOVAL_LIMIT = RemovalLimit(10.0, percent=True)  # limits.max_removals: 10%

@@ -22,22 +22,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import history
-from .activecampaign.client import Client
-from .activecampaign.model import ContactWrite, WriteReport
-from .activecampaign.reader import read_list
-from .activecampaign.writer import write_contacts
-from .apply import ApplyReport, apply_export
+from engine.activecampaign.client import Client
+from engine.activecampaign.read.members import read_list
+from engine.activecampaign.write.writer import write_contacts
+from engine.manifests.models import ActiveCampaignConnection, Export
+from engine.manifests.project import Project
+from engine.manifests.secrets import ENV_REF, resolve_env
+from engine.plan.build import plan_export
+from engine.state.lock import export_lock
+
+from .apply import ApplyReport, ContactWrite, WriteReport, apply_export
 from .contacts import CurrentState, DesiredState
 from .diff import Policy
 from .errors import ConfigError, NotFoundError, StalePlanError
-from .guards import plan_export
-from .lock import export_lock
-from .manifest import ENV_REF, ActiveCampaignConnection, Export, resolve_env
 from .plan import ExportPlan, Plan, digest_manifests
 from .progress import Progress, Silent
-from .project import Project
 from .sources import desired_state
+from .state import history
 
 STATE_DIR = ".sync"
 SANDBOX_FILE = "sandbox.sqlite3"
@@ -71,7 +72,7 @@ def default_client(
 ) -> Client:
     """A client for the connection: the embedded sandbox in-process, or the real account."""
     if connection.is_sandbox:
-        from .activecampaign.sandbox import SANDBOX_DEFAULT_KEY, sandbox_transport
+        from engine.activecampaign.sandbox import SANDBOX_DEFAULT_KEY, sandbox_transport
 
         transport = sandbox_transport(state_dir(project) / SANDBOX_FILE)
         return Client(

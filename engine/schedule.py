@@ -40,8 +40,8 @@ from typing import Protocol
 
 from croniter import croniter
 
-from .manifest import Export
-from .project import Project
+from engine.manifests.models import Export
+from engine.manifests.project import Project
 
 RUNNER_CRON = "7 * * * *"
 """When the scheduled workflow runs; keep in step with ``on.schedule`` in the sync workflow."""
@@ -71,7 +71,7 @@ class DueExport:
 
 
 class RunLike(Protocol):
-    """What :func:`last_successes` needs of a run record (``engine.history.RunRecord``)."""
+    """What :func:`last_successes` needs of a run record (``engine.state.history.RunRecord``)."""
 
     @property
     def export(self) -> str: ...

@@ -21,9 +21,9 @@ from engine.activecampaign.client import Client
 from engine.activecampaign.retry import RetryPolicy
 from engine.activecampaign.sandbox import SANDBOX_DEFAULT_KEY, SandboxSettings, sandbox_transport
 from engine.cli import app
-from engine.manifest import ActiveCampaignConnection
-from engine.project import Project
-from engine.sample_data import generate
+from engine.manifests.models import ActiveCampaignConnection
+from engine.manifests.project import Project
+from engine.scaffold.sample_data import generate
 
 from .client_fakes import FakeClock, unique_host
 

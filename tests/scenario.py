@@ -24,9 +24,9 @@ from engine.activecampaign.sandbox import (
     sandbox_transport,
 )
 from engine.contacts import ListStatus
-from engine.loader import load_project
-from engine.manifest import ActiveCampaignConnection
-from engine.project import Project
+from engine.manifests.load import load_project
+from engine.manifests.models import ActiveCampaignConnection
+from engine.manifests.project import Project
 
 LIST = 7
 MEMBERS, NEW, CHANGED, LEFT, SELF_UNSUBSCRIBED = 10_000, 500, 300, 200, 20

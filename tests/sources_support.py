@@ -10,8 +10,8 @@ from typing import Any
 import duckdb
 
 from engine.errors import Location
-from engine.manifest import Export, FieldMapping, Segment, Settings, Source
-from engine.project import Project
+from engine.manifests.models import Export, FieldMapping, Segment, Settings, Source
+from engine.manifests.project import Project
 
 PROFILE_COLUMNS = (
     "customer_id BIGINT, email VARCHAR, first_name VARCHAR, last_name VARCHAR, phone VARCHAR, "

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from engine.activecampaign.model import ContactWrite, Rejection, WriteReport
-from engine.apply import CHUNK, apply_export
+from engine.apply import CHUNK, ContactWrite, Rejection, WriteReport, apply_export
 from engine.errors import AuthError
 from engine.plan import Action, Change, ExportPlan
 

@@ -15,11 +15,12 @@ import pytest
 import vcr
 
 from engine.activecampaign.client import Client
-from engine.activecampaign.model import ContactWrite, Membership
-from engine.activecampaign.reader import read_list
-from engine.activecampaign.writer import write_contacts
+from engine.activecampaign.read.members import read_list
+from engine.activecampaign.write.writer import write_contacts
+from engine.apply import ContactWrite
 from engine.contacts import ListStatus
 from engine.errors import AuthError, NotFoundError, PermanentError
+from engine.plan import Membership
 
 from .client_fakes import FakeClock
 

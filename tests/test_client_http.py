@@ -11,7 +11,7 @@ import pytest
 import engine
 from engine.activecampaign.client import Client
 from engine.activecampaign.pacing import WindowLimiter, limits_for
-from engine.activecampaign.reader import read_list
+from engine.activecampaign.read.members import read_list
 from engine.activecampaign.retry import RetryPolicy
 from engine.errors import (
     AuthError,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.activecampaign.client import Client
-from engine.activecampaign.reader import read_list
+from engine.activecampaign.read.members import read_list
 from engine.activecampaign.retry import RetryPolicy
 from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
 from engine.errors import AuthError, TransientError

@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from engine.activecampaign import bulk
 from engine.activecampaign.client import Client
-from engine.activecampaign.model import ContactWrite, Membership
-from engine.activecampaign.reader import read_list
+from engine.activecampaign.read.members import read_list
 from engine.activecampaign.retry import RetryPolicy
 from engine.activecampaign.sandbox import SandboxSettings, Store, sandbox_transport
-from engine.activecampaign.writer import write_contacts
+from engine.activecampaign.write import bulk
+from engine.activecampaign.write.writer import write_contacts
+from engine.apply import ContactWrite
 from engine.contacts import CurrentState, ListStatus, removal_marker
 from engine.errors import ConfigError, NotFoundError
+from engine.plan import Membership
 
 from .client_fakes import FakeClock, unique_host
 

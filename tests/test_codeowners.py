@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from engine.codeowners import (
+from engine.errors import ConfigError, Location, Severity
+from engine.manifests.models import ActiveCampaignConnection, Export, Settings
+from engine.manifests.project import Project
+from engine.scaffold.codeowners import (
     codeowners_diagnostics,
     codeowners_text,
     merged_codeowners,
     write_codeowners,
 )
-from engine.errors import ConfigError, Location, Severity
-from engine.manifest import ActiveCampaignConnection, Export, Settings
-from engine.project import Project
 
 TEAMS = {"admins": "@acme/ops-admins", "contributors": "@acme/marketing"}
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.activecampaign import decode, parse
+from engine.activecampaign import wire
 
 FIXTURES = Path(__file__).parent / "fixtures" / "activecampaign"
 
@@ -19,21 +19,21 @@ def recorded_body(name: str) -> bytes:
     return json.dumps(json.loads((FIXTURES / name).read_text())["response"]["body"]).encode()
 
 
-def generic_contacts(raw: bytes) -> decode.Page[parse.ContactValues]:
+def generic_contacts(raw: bytes) -> wire.Page[wire.ContactValues]:
     """The reference: ``json.loads`` and parse's helpers, as every page was read before."""
-    body = parse.json_value(raw)
-    return decode.Page(
-        [parse.contact_values(c) for c in parse.items(body, "contacts")], parse.total(body)
+    body = wire.json_value(raw)
+    return wire.Page(
+        [wire.contact_values(c) for c in wire.items(body, "contacts")], wire.total(body)
     )
 
 
-def generic_field_values(raw: bytes) -> decode.Page[decode.FieldValueRow]:
-    body = parse.json_value(raw)
+def generic_field_values(raw: bytes) -> wire.Page[wire.FieldValueRow]:
+    body = wire.json_value(raw)
     rows = [
-        (parse.as_id(v.get("contact")), parse.as_id(v.get("field")), parse.text(v.get("value")))
-        for v in parse.items(body, "fieldValues")
+        (wire.as_id(v.get("contact")), wire.as_id(v.get("field")), wire.text(v.get("value")))
+        for v in wire.items(body, "fieldValues")
     ]
-    return decode.Page(rows, parse.total(body))
+    return wire.Page(rows, wire.total(body))
 
 
 @pytest.fixture
@@ -43,12 +43,12 @@ def typed_only(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object) -> None:
         raise AssertionError("fell back to generic decoding")
 
-    monkeypatch.setattr(decode, "_generic", refuse)
+    monkeypatch.setattr(wire, "_generic", refuse)
 
 
 def test_real_contacts_page_is_read_by_the_typed_decoder(typed_only: None) -> None:
     raw = recorded_body("contacts_list__200__3.json")
-    page = decode.contacts(raw)
+    page = wire.contacts(raw)
     assert page.items, "the recording lists contacts"
     cid, email, *_ = page.items[0]
     assert cid.isdigit() and "@" in email and email == email.lower()
@@ -56,7 +56,7 @@ def test_real_contacts_page_is_read_by_the_typed_decoder(typed_only: None) -> No
 
 
 def test_real_field_values_page_is_read_by_the_typed_decoder(typed_only: None) -> None:
-    page = decode.field_values(recorded_body("fieldValues_list__200__4.json"))
+    page = wire.field_values(recorded_body("fieldValues_list__200__4.json"))
     assert page.items[0] == ("216", "137", "Text field value")
 
 
@@ -66,7 +66,7 @@ def test_real_field_values_page_is_read_by_the_typed_decoder(typed_only: None) -
 )
 def test_recorded_contact_answers_read_as_before(name: str) -> None:
     raw = recorded_body(name)
-    assert decode.contacts(raw) == generic_contacts(raw)
+    assert wire.contacts(raw) == generic_contacts(raw)
 
 
 def test_values_are_normalised_like_the_rest_of_the_product() -> None:
@@ -79,7 +79,7 @@ def test_values_are_normalised_like_the_rest_of_the_product() -> None:
             "meta": {"total": "2"},
         }
     ).encode()
-    assert decode.contacts(raw) == decode.Page(
+    assert wire.contacts(raw) == wire.Page(
         [
             ("7", "ann@example.com", None, None, None),
             ("8", "bo@example.com", None, None, "5551234"),
@@ -102,8 +102,8 @@ def test_values_are_normalised_like_the_rest_of_the_product() -> None:
     ],
 )
 def test_answers_that_do_not_fit_the_schema_read_as_before(raw: bytes) -> None:
-    assert decode.contacts(raw) == generic_contacts(raw)
-    assert decode.field_values(raw) == generic_field_values(raw)
+    assert wire.contacts(raw) == generic_contacts(raw)
+    assert wire.field_values(raw) == generic_field_values(raw)
 
 
 scalars = st.one_of(
@@ -147,10 +147,10 @@ def bodies(key: str, keys: list[str]) -> st.SearchStrategy[bytes]:
 @settings(max_examples=400, deadline=None)
 @given(bodies("contacts", ["id", "email", "firstName", "lastName", "phone"]))
 def test_contacts_pages_decode_as_generic_json_does(raw: bytes) -> None:
-    assert decode.contacts(raw) == generic_contacts(raw)
+    assert wire.contacts(raw) == generic_contacts(raw)
 
 
 @settings(max_examples=400, deadline=None)
 @given(bodies("fieldValues", ["contact", "field", "value"]))
 def test_field_value_pages_decode_as_generic_json_does(raw: bytes) -> None:
-    assert decode.field_values(raw) == generic_field_values(raw)
+    assert wire.field_values(raw) == generic_field_values(raw)

@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 import yaml
 
-from engine.activecampaign.model import ContactWrite
+from engine.apply import ContactWrite, writes_of
 from engine.contacts import Contact, CurrentState, DesiredState, InvalidRow, ListStatus, Member
 from engine.diff import Policy
-from engine.guards import plan_export
-from engine.manifest import ActiveCampaignConnection, Export
-from engine.plan import change_to_json
+from engine.manifests.models import ActiveCampaignConnection, Export
+from engine.plan.build import plan_export
+from engine.plan.file import change_to_json
 
 CASES = sorted((Path(__file__).parent / "cases" / "diff").glob("*.yaml"))
 CASE_KEYS = {"description", "export", "allow_removals", "consent", "desired", "invalid"}
@@ -114,7 +114,7 @@ def test_diff_case(path: Path) -> None:
         assert fragment in message
         assert "'vip'" in message and "list 12" in message
     if "writes" in expected:
-        assert [write_to_json(w) for w in plan.writes()] == expected["writes"]
+        assert [write_to_json(w) for w in writes_of(plan)] == expected["writes"]
 
 
 def test_there_are_enough_cases() -> None:

@@ -14,16 +14,10 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.activecampaign.model import ContactWrite, Membership
-from engine.contacts import (
-    Contact,
-    CurrentState,
-    DesiredState,
-    ListStatus,
-    Member,
-    removal_marker,
-)
+from engine.apply import ContactWrite, write_of
+from engine.contacts import Contact, CurrentState, DesiredState, ListStatus, Member, removal_marker
 from engine.diff import STANDARD_FIELDS, Policy, diff, value_of
+from engine.plan import Membership
 
 LIST_ID = "12"
 MARKER = removal_marker(LIST_ID)
@@ -127,7 +121,7 @@ def test_apply_converges_and_next_plan_is_empty(
 ) -> None:
     policy, desired, current = scenario
     first = diff(desired, current, policy)
-    writes = [w for c in first.changes if (w := c.write()) is not None]
+    writes = [w for c in first.changes if (w := write_of(c)) is not None]
     after = simulate(current, writes, stored_blank)
 
     second = diff(desired, after, policy)

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from engine.cli import main
-from engine.codeowners import codeowners_text
-from engine.loader import load_project
-from engine.templates import package_requirement, sync_workflow
+from engine.manifests.load import load_project
+from engine.scaffold import package_requirement, sync_workflow
+from engine.scaffold.codeowners import codeowners_text
 
 TEAMS = ["--admins", "@acme/ops-admins", "--contributors", "@acme/marketing"]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from engine.errors import ConfigError, ManifestError
-from engine.loader import load_project
-from engine.manifest import resolve_env
+from engine.manifests.load import load_project
+from engine.manifests.secrets import resolve_env
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_PARTS = ("sync.yaml", "connections", "segments", "exports")

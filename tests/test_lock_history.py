@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import history
 from engine.errors import LockError
-from engine.lock import export_lock
+from engine.state import history
+from engine.state.lock import export_lock
 
 
 def _hold(

@@ -11,19 +11,11 @@ from typing import Any
 
 import pytest
 
-from engine.activecampaign.model import ContactWrite, Membership
+from engine.apply import ContactWrite, write_of, writes_of
 from engine.contacts import Conflict, InvalidRow
 from engine.errors import ConfigError
-from engine.plan import (
-    Action,
-    Change,
-    ExportPlan,
-    Plan,
-    load_plan,
-    plan_from_json,
-    plan_to_json,
-    save_plan,
-)
+from engine.plan import Action, Change, ExportPlan, Membership, Plan
+from engine.plan.file import load_plan, plan_from_json, plan_to_json, save_plan
 
 SPEC_EXAMPLE: dict[str, Any] = {
     "format_version": 1,
@@ -154,15 +146,15 @@ def test_missing_plan_file_names_it(tmp_path: Path) -> None:
 
 def test_writes_carry_out_the_changes() -> None:
     export = example_plan().exports[0]
-    assert export.writes() == [
+    assert writes_of(export) == [
         ContactWrite("ana@example.com", {"first_name": "Ana"}, (), Membership.SUBSCRIBE),
         ContactWrite("eve@example.com", {}, ("vip",), Membership.SUBSCRIBE),
         ContactWrite("bo@example.com", {"phone": "555-0199"}, (), Membership.KEEP),
         ContactWrite("cy@example.com", {}, (), Membership.UNSUBSCRIBE),
     ]
     cleared = Change(Action.UPDATE, "a@example.com", {"phone": "5"}, {"phone": None})
-    assert cleared.write() == ContactWrite("a@example.com", {"phone": ""})
-    assert Change(Action.SKIP, "d@example.com", reason="bounced").write() is None
+    assert write_of(cleared) == ContactWrite("a@example.com", {"phone": ""})
+    assert write_of(Change(Action.SKIP, "d@example.com", reason="bounced")) is None
 
 
 def test_has_changes_and_summary() -> None:

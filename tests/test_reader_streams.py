@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from engine.activecampaign.client import Client
-from engine.activecampaign.reader import read_list
+from engine.activecampaign.read.members import read_list
 from engine.activecampaign.sandbox import SandboxSettings, Store, sandbox_transport
 from engine.contacts import CurrentState
 

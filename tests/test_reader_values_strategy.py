@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.activecampaign.client import Client
-from engine.activecampaign.reader import read_list
+from engine.activecampaign.read.members import read_list
 from engine.activecampaign.sandbox import SandboxSettings, Store, sandbox_transport
 from engine.contacts import CurrentState
 

@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
-from engine.lock import export_lock
-from engine.sample_data import generate
+from engine.scaffold.sample_data import generate
+from engine.state.lock import export_lock
 
 from .client_fakes import FakeClock
 from .reconcile_fixtures import Workspace, copy_example, workspace
@@ -324,7 +324,8 @@ def test_mirror_of_empty_segments_is_refused(workspace: Workspace) -> None:
 def test_ctrl_c_during_apply_reports_and_records_what_happened(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from engine import history, pipeline
+    from engine import pipeline
+    from engine.state import history
 
     def interrupted(*args: object, **kwargs: object) -> object:
         raise KeyboardInterrupt
@@ -372,7 +373,7 @@ def test_sigterm_during_apply_is_reported_like_ctrl_c(tmp_path: Path) -> None:
     import sys
     import time
 
-    from engine import history
+    from engine.state import history
 
     root = tmp_path / "ws"
     root.mkdir()

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from engine.activecampaign.model import Membership
 from engine.contacts import Conflict, InvalidRow
-from engine.plan import Action, Change, ExportPlan, Plan, plan_to_json
+from engine.plan import Action, Change, ExportPlan, Membership, Plan
+from engine.plan.file import plan_to_json
 from engine.render import (
     GITHUB_COMMENT_LIMIT,
     mask_email,

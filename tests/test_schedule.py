@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.manifest import Export, Settings
-from engine.project import Project
+from engine.manifests.models import Export, Settings
+from engine.manifests.project import Project
 from engine.schedule import (
     RUNNER_CRON,
     Window,

@@ -11,8 +11,8 @@ import pytest
 
 from engine.contacts import Conflict, Contact, InvalidRow
 from engine.errors import ConfigError, SourceError
-from engine.manifest import DuckDBSource, Export, Segment, SQLiteSource
-from engine.project import Project
+from engine.manifests.models import DuckDBSource, Export, Segment, SQLiteSource
+from engine.manifests.project import Project
 from engine.sources import CHUNK_ROWS, desired_state
 from tests.sources_support import duckdb_file, make_export, make_project
 
@@ -332,7 +332,7 @@ def test_an_unknown_segment_is_an_error_naming_the_export(tmp_path: Path) -> Non
 
 
 def test_postgres_url_env_reference_must_be_set(tmp_path: Path) -> None:
-    from engine.manifest import PostgresSource
+    from engine.manifests.models import PostgresSource
 
     source = PostgresSource(
         name="pg", type="postgres", url="postgresql://u:${env:NOPE_PG_PW}@127.0.0.1:1/db"

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from engine.errors import SourceError
-from engine.manifest import DuckDBSource, PostgresSource, Segment, Source, SQLiteSource
-from engine.sample_data import generate
+from engine.manifests.models import DuckDBSource, PostgresSource, Segment, Source, SQLiteSource
+from engine.scaffold.sample_data import generate
 from engine.sources import CHUNK_ROWS, desired_state
 from tests.pg import PASSWORD, PostgresServer
 from tests.sources_support import (

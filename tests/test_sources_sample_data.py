@@ -1,4 +1,4 @@
-"""engine.sample_data and ``sync sample-data``: deterministic, realistic, messy profiles."""
+"""engine.scaffold.sample_data and ``sync sample-data``: deterministic, messy profiles."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from engine.cli import app
 from engine.emails import email_problem, normalise_email
-from engine.sample_data import generate
+from engine.scaffold.sample_data import generate
 from tests.sources_support import profile_rows
 
 SCHEMA = [

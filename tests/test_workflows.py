@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
+from engine.scaffold import package_requirement, sync_workflow
 from engine.schedule import RUNNER_CRON
-from engine.templates import package_requirement, sync_workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"

@@ -2,5 +2,5 @@
 
 The rest of the product speaks to it only in the product's own types:
 ``engine.contacts`` (Contact, Member, CurrentState) for reading, and the write types in
-:mod:`engine.activecampaign.model` for applying.
+:mod:`engine.apply` (ContactWrite, WriteReport) for applying.
 """

@@ -25,6 +25,7 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from engine import __version__
+from engine.activecampaign import wire
 from engine.errors import (
     AuthError,
     DestinationError,
@@ -35,9 +36,8 @@ from engine.errors import (
     TransientError,
     UnreachableError,
 )
-from engine.manifest import SANDBOX_HOST
+from engine.manifests.models import SANDBOX_HOST
 
-from . import parse
 from .pacing import HostLimits, limits_for
 from .retry import RetryPolicy, parse_retry_after
 from .stats import ClientStats
@@ -189,7 +189,7 @@ class Client:
                 continue
             if decode is not None and response.is_success:
                 return Reply(response.status_code, decode(response.content))
-            reply = Reply(response.status_code, parse.json_body(response))
+            reply = Reply(response.status_code, wire.json_body(response))
             if response.is_success or (reply.status in accept and not self._is_rate_limit(reply)):
                 return reply
             if reply.status in RETRYABLE_STATUS:
@@ -216,7 +216,7 @@ class Client:
 
     @staticmethod
     def _is_rate_limit(reply: Reply) -> bool:
-        return reply.status == 400 and parse.is_bulk_rate_limited(reply.body)
+        return reply.status == 400 and wire.is_bulk_rate_limited(reply.body)
 
     # ------------------------------------------------------------------ retry decisions
 
@@ -303,7 +303,7 @@ class Client:
     def error_for(self, reply: Reply, method: str, path: str) -> DestinationError:
         """The error a user can act on, for a permanent failure answer."""
         where = f"{method} /api/3/{path.lstrip('/')}"
-        detail = parse.error_message(reply.body)
+        detail = wire.error_message(reply.body)
         match reply.status:
             case 403:
                 source = f" (it came from env var {self.key_env})" if self.key_env else ""
@@ -344,7 +344,7 @@ class Client:
         raw = body.get("list") if isinstance(body, dict) else None
         if not isinstance(raw, dict):
             raise PermanentError(f"{self.host} answered GET /api/3/lists/{list_id} without a list")
-        return ListInfo(parse.as_int(raw.get("id"), int(list_id)), str(raw.get("name") or ""))
+        return ListInfo(wire.as_int(raw.get("id"), int(list_id)), str(raw.get("name") or ""))
 
 
 def sandbox_hint(host: str) -> str:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
+from engine.activecampaign import wire
 from engine.errors import ConfigError, TransientError
 
-from . import decode, parse
 from .client import Client, sandbox_hint
-from .decode import Page
+from .wire import Page
 
 T = TypeVar("T")
 
@@ -55,12 +55,12 @@ def field_ids(client: Client, perstags: Sequence[str], list_id: int) -> dict[str
     if not perstags:
         return {}
     by_tag: dict[str, str] = {}
-    for page in offset_pages(client, "fields", decode.objects("fields"), kind="fields"):
+    for page in offset_pages(client, "fields", wire.objects("fields"), kind="fields"):
         for field in page:
             by_tag.setdefault(
-                parse.normalise_perstag(field.get("perstag")), parse.as_id(field.get("id"))
+                wire.normalise_perstag(field.get("perstag")), wire.as_id(field.get("id"))
             )
-    missing = [p for p in perstags if parse.normalise_perstag(p) not in by_tag]
+    missing = [p for p in perstags if wire.normalise_perstag(p) not in by_tag]
     if missing:
         names = ", ".join(missing)
         raise ConfigError(
@@ -68,7 +68,7 @@ def field_ids(client: Client, perstags: Sequence[str], list_id: int) -> dict[str
             "create them in ActiveCampaign (Contacts > Fields, with that personalization tag) "
             "or correct mapping.fields in the export" + sandbox_hint(client.host)
         )
-    return {p: by_tag[parse.normalise_perstag(p)] for p in perstags}
+    return {p: by_tag[wire.normalise_perstag(p)] for p in perstags}
 
 
 def find_tag(client: Client, name: str) -> str | None:
@@ -78,7 +78,7 @@ def find_tag(client: Client, name: str) -> str | None:
     answer. One request (a name matching more than 100 tags pages on).
     """
     wanted = name.strip().lower()
-    tags = decode.objects("tags")
+    tags = wire.objects("tags")
     for page in offset_pages(client, "tags", tags, kind="tags", params={"search": name}):
         for tag in page:
             if str(tag.get("tag", "")).strip().lower() == wanted and tag.get(
@@ -88,7 +88,7 @@ def find_tag(client: Client, name: str) -> str | None:
                 None,
                 "",
             ):
-                return parse.as_id(tag.get("id"))
+                return wire.as_id(tag.get("id"))
     return None
 
 
@@ -114,6 +114,6 @@ def ensure_tag(client: Client, name: str) -> str:
         except TransientError:
             continue
         tag = reply.body.get("tag") if isinstance(reply.body, dict) else None
-        if isinstance(tag, dict) and parse.as_id(tag.get("id")):
-            return parse.as_id(tag.get("id"))
+        if isinstance(tag, dict) and wire.as_id(tag.get("id")):
+            return wire.as_id(tag.get("id"))
     raise TransientError(f"could not create tag {name!r} on {client.host}; try again later")

@@ -16,7 +16,8 @@ import typer
 from typer._click.core import Context as ClickContext
 from typer.core import TyperGroup
 
-from ..errors import ManifestError, SyncError
+from engine.errors import ManifestError, SyncError
+
 from .context import CliState
 
 
@@ -70,7 +71,7 @@ def _global(
 
 def _register() -> None:
     # Imported for their side effect: each module adds its commands to ``app``.
-    from . import commands  # noqa: F401
+    from engine.cli import commands  # noqa: F401
 
 
 _register()

@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from .. import codeowners
-from ..loader import load_project
-from . import app
+from engine.cli import app
+from engine.manifests.load import load_project
+from engine.scaffold import codeowners
+
 from .context import CliState
 
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from .. import templates
-from ..codeowners import repo_root
-from . import app
+from engine import scaffold as templates
+from engine.cli import app
+from engine.scaffold.codeowners import repo_root
 
 
 @app.command("init")

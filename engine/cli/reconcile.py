@@ -11,16 +11,19 @@ from typing import Annotated
 
 import typer
 
-from .. import history, pipeline, schedule
-from ..apply import ApplyReport
-from ..errors import ConfigError, SyncError
-from ..loader import load_project
-from ..plan import Plan, load_plan, save_plan
-from ..progress import LineProgress, Progress, Silent
-from ..project import Project
-from ..render import mask_emails_in, render_json, render_markdown, render_text
-from ..render.report import render_report_markdown, render_report_text
-from . import app
+from engine import pipeline, schedule
+from engine.apply import ApplyReport
+from engine.cli import app
+from engine.errors import ConfigError, SyncError
+from engine.manifests.load import load_project
+from engine.manifests.project import Project
+from engine.plan import Plan
+from engine.plan.file import load_plan, save_plan
+from engine.progress import LineProgress, Progress, Silent
+from engine.render import mask_emails_in, render_json, render_markdown, render_text
+from engine.render.report import render_report_markdown, render_report_text
+from engine.state import history
+
 from .context import CliState
 
 

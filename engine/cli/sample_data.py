@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ConfigError
-from ..sample_data import DEFAULT_ROWS, DEFAULT_SEED, generate
-from . import app
+from engine.cli import app
+from engine.errors import ConfigError
+from engine.scaffold.sample_data import DEFAULT_ROWS, DEFAULT_SEED, generate
+
 from .context import CliState
 
 

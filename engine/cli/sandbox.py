@@ -7,12 +7,13 @@ from typing import Annotated
 
 import typer
 
-from ..activecampaign.sandbox import SANDBOX_DEFAULT_KEY, SandboxApp, SandboxSettings, Store
-from ..activecampaign.sandbox.seed import default_data, seed_project
-from ..activecampaign.sandbox.server import LOOPBACK, make_server
-from ..activecampaign.sandbox.store import STATUS_NAMES
-from ..errors import ConfigError
-from . import app
+from engine.activecampaign.sandbox import SANDBOX_DEFAULT_KEY, SandboxApp, SandboxSettings, Store
+from engine.activecampaign.sandbox.seed import default_data, seed_project
+from engine.activecampaign.sandbox.server import LOOPBACK, make_server
+from engine.activecampaign.sandbox.store import STATUS_NAMES
+from engine.cli import app
+from engine.errors import ConfigError
+
 from .context import CliState
 
 sandbox_app = typer.Typer(help="The embedded ActiveCampaign sandbox (host: sandbox).")
@@ -82,7 +83,7 @@ def serve(
 @sandbox_app.command("seed")
 def seed(ctx: typer.Context, data: DataOption = None) -> None:
     """Create the lists and custom fields the workspace's sandbox exports need."""
-    from ..loader import load_project
+    from engine.manifests.load import load_project
 
     state: CliState = ctx.obj
     project = load_project(state.workspace, state.vars)

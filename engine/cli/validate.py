@@ -7,12 +7,13 @@ from typing import Annotated
 
 import typer
 
-from ..codeowners import codeowners_diagnostics
-from ..errors import Diagnostic, ManifestError
-from ..loader import load_project
-from ..manifest_schema import KINDS, all_schemas, schema_for
-from ..project import Project
-from . import app
+from engine.cli import app
+from engine.errors import Diagnostic, ManifestError
+from engine.manifests.load import load_project
+from engine.manifests.project import Project
+from engine.manifests.schema import KINDS, all_schemas, schema_for
+from engine.scaffold.codeowners import codeowners_diagnostics
+
 from .context import CliState
 
 

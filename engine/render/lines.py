@@ -7,8 +7,8 @@ import json
 import re
 from collections.abc import Callable
 
-from ..contacts import Conflict, InvalidRow
-from ..plan_model import Change, ExportPlan, Value
+from engine.contacts import Conflict, InvalidRow
+from engine.plan import Change, ExportPlan, Value
 
 Mask = Callable[[str], str]
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..plan_model import ExportPlan, Plan
+from engine.plan import ExportPlan, Plan
+
 from .lines import (
     Mask,
     conflict_line,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..apply import ApplyReport
+from engine.apply import ApplyReport
+
 from .lines import Mask, mask_email, same
 
 ACTIONS = ("add", "update", "remove")

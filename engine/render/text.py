@@ -22,7 +22,8 @@ The terminal is the user's own, so emails and values are shown in full.
 
 from __future__ import annotations
 
-from ..plan_model import Action, ExportPlan, Plan
+from engine.plan import Action, ExportPlan, Plan
+
 from .lines import conflict_line, head, invalid_line, same, summary_line, value_lines
 
 COLORS = {

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ..plan import Plan, plan_text
+from engine.plan import Plan
+from engine.plan.file import plan_text
 
 
 def render_json(plan: Plan) -> str:
-    """The plan as a saved plan file holds it (:func:`engine.plan.plan_text`)."""
+    """The plan as a saved plan file holds it (:func:`engine.plan.file.plan_text`)."""
     return plan_text(plan)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import Any
 
-from ..contacts import Conflict, Contact, DesiredState, InvalidRow
-from ..emails import email_problem, is_valid, normalise_email
-from ..values import format_value, formatter_for
+from engine.contacts import Conflict, Contact, DesiredState, InvalidRow
+from engine.emails import email_problem, is_valid, normalise_email
+from engine.values import format_value, formatter_for
 
 NAMES = ("first_name", "last_name", "phone")
 MEMO_LIMIT = 20_000  # distinct values remembered per column: bounds the memo's memory

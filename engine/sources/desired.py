@@ -24,10 +24,11 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 
-from ..contacts import DesiredState
-from ..errors import Location, SourceError
-from ..manifest import Export, Segment
-from ..project import Project
+from engine.contacts import DesiredState
+from engine.errors import Location, SourceError
+from engine.manifests.models import Export, Segment
+from engine.manifests.project import Project
+
 from .base import QueryError, Reader, Result, Row
 from .build import Builder, Layout
 from .open import open_reader

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import SourceError
-from ..manifest import DuckDBSource
-from ..project import Project
+from engine.errors import SourceError
+from engine.manifests.models import DuckDBSource
+from engine.manifests.project import Project
+
 from .base import QueryError, Result, message_of
 
 _READS = {duckdb.StatementType.SELECT}

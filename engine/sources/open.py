@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..errors import SourceError
-from ..manifest import DuckDBSource, PostgresSource, SQLiteSource
-from ..project import Project
+from engine.errors import SourceError
+from engine.manifests.models import DuckDBSource, PostgresSource, SQLiteSource
+from engine.manifests.project import Project
+
 from .base import Reader
 
 

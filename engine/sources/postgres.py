@@ -18,9 +18,11 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from ..errors import SourceError
-from ..manifest import ENV_REF, PostgresSource, resolve_env
-from ..project import Project
+from engine.errors import SourceError
+from engine.manifests.models import PostgresSource
+from engine.manifests.project import Project
+from engine.manifests.secrets import ENV_REF, resolve_env
+
 from .base import QueryError, Result, message_of
 
 CONNECT_TIMEOUT = 15  # seconds

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..errors import SourceError
-from ..manifest import SQLiteSource
-from ..project import Project
+from engine.errors import SourceError
+from engine.manifests.models import SQLiteSource
+from engine.manifests.project import Project
+
 from .base import QueryError, Result, message_of
 
 

@@ -11,12 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.activecampaign.sandbox import (
-    SandboxSettings,
-    Store,
-    running_server,
-    sandbox_transport,
-)
+from engine.activecampaign.sandbox import SandboxSettings, Store, running_server, sandbox_transport
 
 KEY = "test-key"
 

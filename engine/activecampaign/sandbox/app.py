@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import bulk, contacts, fields, lists, tags, writes
+from engine.activecampaign.sandbox import bulk, contacts, fields, lists, tags, writes
+
 from .context import Sandbox
 from .faults import DroppedConnection, FaultPlan
 from .ratelimit import SlidingWindow

@@ -30,7 +30,8 @@ import json
 import sqlite3
 from typing import Any
 
-from . import ops
+from engine.activecampaign.sandbox import ops
+
 from .context import Sandbox
 from .ratelimit import SlidingWindow
 from .web import BULK_CONTENT_TYPE, HttpError, Request, Response, Route, route

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from . import encode, render
+from engine.activecampaign.sandbox import encode, render
+
 from .context import Sandbox
 from .ops import contact_by_id
 from .web import Request, Response, Route, int_param, not_found, page_bounds, route

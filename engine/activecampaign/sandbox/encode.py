@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from json.encoder import encode_basestring_ascii
 from typing import Any, cast
 
-from . import render
+from engine.activecampaign.sandbox import render
 
 SAMPLE_IDS = {
     "id": 7_391_604_825_913,

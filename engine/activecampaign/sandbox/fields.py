@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import encode, render
+from engine.activecampaign.sandbox import encode, render
+
 from .context import Sandbox
 from .store import normalise_perstag
 from .web import Request, Response, Route, invalid, page_bounds, route

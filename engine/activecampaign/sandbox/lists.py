@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from . import render
+from engine.activecampaign.sandbox import render
+
 from .context import Sandbox
 from .web import Request, Response, invalid, not_found, page_bounds, route
 

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...project import Project
+from engine.manifests.project import Project
+
 from .store import Store
 
 DEFAULT_DATA = Path(".sync") / "sandbox.sqlite3"

@@ -15,7 +15,8 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
-from ...errors import ConfigError
+from engine.errors import ConfigError
+
 from .app import SandboxApp
 from .faults import DroppedConnection
 from .settings import SandboxSettings

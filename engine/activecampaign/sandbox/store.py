@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import ConfigError
+from engine.errors import ConfigError
+
 from .schema import SCHEMA
 
 Clock = Callable[[], float]

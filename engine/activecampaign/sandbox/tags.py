@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from . import render
+from engine.activecampaign.sandbox import render
+
 from .context import Sandbox
 from .web import Request, Response, Route, invalid, page_bounds, route
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from . import ops, render
+from engine.activecampaign.sandbox import ops, render
+
 from .contacts import detail_body
 from .context import Sandbox
 from .web import HttpError, Request, Response, Route, not_found, route

@@ -5,11 +5,13 @@ top-level key), an unknown key at the key itself, a bad value at the value. Mess
 rephrased (pydantic's "Input should be ..." is not written for manifest authors), unknown
 keys and literal values get a "did you mean", and a union's alternatives (``'10%'`` or
 ``500``) become one message instead of one per alternative. Values of ``api_key`` and
-``url`` are never quoted back.
+``url`` are never quoted back. Also the "did you mean ...?" suggestions (difflib) for
+near-miss keys and names, used across the loader.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import types
 import typing
@@ -19,11 +21,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from .errors import Diagnostic, Location
-from .loader_suggest import closest, did_you_mean
-from .loader_yaml import Document, KeyPath
+from engine.errors import Diagnostic, Location
 
-HIDDEN_KEYS = frozenset({"api_key", "url"})
+from .secrets import SECRET_KEYS
+from .yaml import Document, KeyPath
 
 _EXPECTED = {
     "string_type": "text",
@@ -197,7 +198,7 @@ def _short(value: object) -> bool:
 
 
 def _describe(value: object, path: KeyPath) -> str:
-    if any(str(p) in HIDDEN_KEYS for p in path):
+    if any(str(p) in SECRET_KEYS for p in path):
         return "a value that is not shown (it may be a secret)"
     if value is None:
         return "an empty value"
@@ -224,3 +225,19 @@ def _prefixed(path: KeyPath, message: str) -> str:
 
 def _at(mark: Any, label: str, message: str) -> Diagnostic:
     return Diagnostic(Location(label, mark.line, mark.col), message)
+
+
+# ----------------------------------------------------------------------------- did you mean
+
+
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest to ``word`` (case-insensitive), if one is close enough."""
+    options = {str(c).lower(): str(c) for c in candidates}
+    matches = difflib.get_close_matches(word.lower(), list(options), n=1, cutoff=0.6)
+    return options[matches[0]] if matches else None
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` or an empty string."""
+    match = closest(word, candidates)
+    return f"; did you mean '{match}'?" if match else ""

@@ -1,4 +1,5 @@
-"""A plan (SPEC §2, §3.1): its types (from :mod:`engine.plan_model`), its JSON form, its files.
+"""A plan (SPEC §2, §3.1): its JSON form and its files (the types are
+in :mod:`engine.plan`).
 
 JSON (:func:`plan_to_json`) is the SPEC §3.1 shape; keys whose value is empty
 (``before``/``after`` of a change, ``reason``) are omitted, and ``membership`` is written
@@ -15,16 +16,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .activecampaign.model import Membership
-from .contacts import Conflict, InvalidRow
-from .errors import ConfigError
-from .plan_model import (
+from engine.contacts import Conflict, InvalidRow
+from engine.errors import ConfigError
+from engine.plan import (
     ACTION_ORDER,
     FORMAT_VERSION,
     SUMMARY_KEYS,
     Action,
     Change,
     ExportPlan,
+    Membership,
     Plan,
     Value,
     digest_manifests,

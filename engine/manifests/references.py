@@ -22,10 +22,11 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from .errors import Diagnostic, Location, Severity
-from .loader_suggest import did_you_mean
-from .loader_yaml import Document, KeyPath, Mark
-from .manifest import ActiveCampaignConnection, Export, Segment
+from engine.errors import Diagnostic, Location, Severity
+
+from .diagnostics import did_you_mean
+from .models import ActiveCampaignConnection, Export, Segment
+from .yaml import Document, KeyPath, Mark
 
 
 @dataclass(frozen=True, slots=True)

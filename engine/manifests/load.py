@@ -1,8 +1,8 @@
 """Load a workspace (SPEC §1): find files, render Jinja2, parse YAML with positions, validate.
 
-Pipeline per file: read -> :func:`engine.loader_jinja.render` -> :func:`parse_documents`
--> resolve ``${env:...}`` references (:mod:`engine.loader_env`) -> pydantic models
-(:mod:`engine.manifest`) -> cross-document checks (:mod:`engine.loader_refs`). Every problem
+Pipeline per file: read -> :func:`.jinja.render` -> :func:`.yaml.parse_documents`
+-> resolve ``${env:...}`` references (:mod:`.secrets`) -> pydantic models
+(:mod:`.models`) -> cross-document checks (:mod:`.references`). Every problem
 of every file is collected; :func:`load_project` raises one :class:`ManifestError` with all
 of them, or returns the :class:`Project` (warnings in ``Project.warnings``).
 
@@ -31,16 +31,11 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import ConfigError, Diagnostic, Location, ManifestError, Severity
-from .loader_env import EnvResolver
-from .loader_errors import diagnostics_for
-from .loader_jinja import render
-from .loader_project import build_project
-from .loader_refs import Entry, check_references
-from .loader_suggest import did_you_mean
-from .loader_yaml import Document, YAMLSyntaxError, parse_documents
-from .manifest import (
-    ENV_REF,
+from engine.errors import ConfigError, Diagnostic, Location, ManifestError, Severity
+
+from .diagnostics import diagnostics_for, did_you_mean
+from .jinja import render
+from .models import (
     ActiveCampaignConnection,
     DuckDBSource,
     Export,
@@ -49,7 +44,10 @@ from .manifest import (
     Settings,
     SQLiteSource,
 )
-from .project import Project
+from .project import Project, build_project
+from .references import Entry, check_references
+from .secrets import ENV_REF, EnvResolver
+from .yaml import Document, YAMLSyntaxError, parse_documents
 
 KINDS = ("connections", "segments", "exports")
 NOUN = {"connections": "connection", "segments": "segment", "exports": "export"}

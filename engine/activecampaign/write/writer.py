@@ -13,7 +13,7 @@ Routing (decisions, SPEC §4 and the API reference §5-§7):
   for the membership, ``contactTags`` for tags (tag ids resolved, missing tags created).
   Before a SUBSCRIBE the contact's list status is read: someone who unsubscribed (or
   bounced) since the plan was made is rejected, never re-subscribed.
-- Everything else goes through bulk import (:mod:`engine.activecampaign.bulk`).
+- Everything else goes through bulk import (:mod:`engine.activecampaign.write.bulk`).
 
 Every write is idempotent (see :mod:`engine.activecampaign.retry`), so retries are safe.
 Custom fields are resolved from perstags first: an unknown perstag is a ConfigError raised
@@ -25,15 +25,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from engine.activecampaign import wire
+from engine.activecampaign.client import Client
+from engine.activecampaign.lookup import ensure_tag, field_ids, find_tag
+from engine.activecampaign.stats import StatsSnapshot
+from engine.apply import ContactWrite, Rejection, WriteReport
 from engine.contacts import ListStatus, removal_marker
 from engine.errors import DestinationError
+from engine.plan import Membership
 
-from . import parse
 from .bulk import Outcome, email_problem, import_all, prepare
-from .client import Client
-from .lookup import ensure_tag, field_ids, find_tag
-from .model import ContactWrite, Membership, Rejection, WriteReport
-from .stats import StatsSnapshot
 
 SMALL = 10
 _SYNC_NAMES = {"first_name": "firstName", "last_name": "lastName", "phone": "phone"}
@@ -111,15 +112,15 @@ def _resubscribe(ctx: _Context, write: ContactWrite, outcome: Outcome) -> Contac
         body = client.get("contacts", kind="contacts", params={"email": write.email})
         found = [
             c
-            for c in parse.items(body, "contacts")
-            if parse.normalise_email(c.get("email")) == write.email
+            for c in wire.items(body, "contacts")
+            if wire.normalise_email(c.get("email")) == write.email
         ]
         if not found:
             outcome.rejected.append(
                 Rejection(write.email, "contact no longer exists in ActiveCampaign")
             )
             return None
-        contact_id = parse.as_id(found[0].get("id"))
+        contact_id = wire.as_id(found[0].get("id"))
         _set_status(ctx, contact_id, ListStatus.ACTIVE, sourceid=4)
         _drop_marker(ctx, contact_id)
     except DestinationError as exc:
@@ -144,11 +145,11 @@ def _drop_marker(ctx: _Context, contact_id: str) -> None:
     if marker_id is None:
         return
     body = ctx.client.get(f"contacts/{contact_id}/contactTags", kind="contact_tags")
-    for link in parse.items(body, "contactTags"):
-        if parse.as_id(link.get("tag")) == marker_id:
+    for link in wire.items(body, "contactTags"):
+        if wire.as_id(link.get("tag")) == marker_id:
             ctx.client.request(
                 "DELETE",
-                f"contactTags/{parse.as_id(link.get('id'))}",
+                f"contactTags/{wire.as_id(link.get('id'))}",
                 kind="contact_tag_delete",
                 accept=(404,),
             )
@@ -170,10 +171,10 @@ def _write_one(ctx: _Context, write: ContactWrite, outcome: Outcome) -> None:
         )
         contact = reply.body.get("contact") if isinstance(reply.body, dict) else None
         if reply.status >= 300 or not isinstance(contact, dict):
-            reason = parse.error_message(reply.body) or f"contact/sync answered {reply.status}"
+            reason = wire.error_message(reply.body) or f"contact/sync answered {reply.status}"
             outcome.rejected.append(Rejection(write.email, reason))
             return
-        refusal = _membership(ctx, write, parse.as_id(contact.get("id")))
+        refusal = _membership(ctx, write, wire.as_id(contact.get("id")))
         if refusal:
             outcome.rejected.append(Rejection(write.email, refusal))
             return
@@ -213,14 +214,14 @@ def _membership(ctx: _Context, write: ContactWrite, contact_id: str) -> str | No
         reply = ctx.client.request(
             "POST", "contactTags", kind="contact_tag", json=link, accept=(422,)
         )
-        if reply.status == 422 and "exist" not in parse.error_message(reply.body).lower():
-            return f"tag {name!r} not added: {parse.error_message(reply.body)}"
+        if reply.status == 422 and "exist" not in wire.error_message(reply.body).lower():
+            return f"tag {name!r} not added: {wire.error_message(reply.body)}"
     return None
 
 
 def _list_status(ctx: _Context, contact_id: str) -> ListStatus | None:
     body = ctx.client.get(f"contacts/{contact_id}/contactLists", kind="contact_lists")
-    for entry in parse.items(body, "contactLists"):
-        if parse.as_int(entry.get("list"), -1) == int(ctx.list_id):
+    for entry in wire.items(body, "contactLists"):
+        if wire.as_int(entry.get("list"), -1) == int(ctx.list_id):
             return ListStatus.parse(entry.get("status"))
     return None

@@ -1,10 +1,10 @@
 """Resolving ``${env:NAME}`` references after parsing (the secrets design).
 
-``env_var('NAME')`` renders to ``${env:NAME}`` (:data:`engine.manifest.ENV_REF`). Then:
+``env_var('NAME')`` renders to ``${env:NAME}`` (:data:`ENV_REF`). Then:
 
 - In a *secret* field (a connection's ``api_key`` and ``url``), references stay deferred:
   ``sync validate`` needs no secret, and the key never sits in a model. Plan/apply resolve
-  them with :func:`engine.manifest.resolve_env`, naming the file:line (kept in
+  them with :func:`resolve_env`, naming the file:line (kept in
   ``Project.locations``). An ``env_var`` with a default inside ``api_key`` is an error: the
   default would be a key committed to git. In ``url`` a default is used at load time when
   the variable is unset (a default is in git anyway, so it is no secret).
@@ -22,12 +22,25 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from .errors import Diagnostic, Location
-from .loader_jinja import EnvUse
-from .loader_yaml import Document, KeyPath
-from .manifest import ENV_REF
+from engine.errors import ConfigError, Diagnostic, Location
+
+from .yaml import Document, KeyPath
+
+ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+"""What ``env_var('NAME')`` renders to: a reference resolved after parsing."""
 
 SECRET_KEYS = frozenset({"api_key", "url"})
+"""Connection keys that hold secrets: kept deferred, never quoted back in a message."""
+
+
+@dataclass(frozen=True, slots=True)
+class EnvUse:
+    """One ``env_var(...)`` call: the variable, its default (if any) and where it is."""
+
+    name: str
+    default: str | None
+    has_default: bool
+    location: Location
 
 
 @dataclass(slots=True)
@@ -126,3 +139,18 @@ def _reread(text: str) -> object:
     except yaml.YAMLError:
         return text
     return value if isinstance(value, str | int | float | bool) else text
+
+
+def resolve_env(text: str, environ: Mapping[str, str], where: str) -> str:
+    """Replace ``${env:NAME}`` references; a missing variable names itself and ``where``."""
+
+    def repl(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in environ:
+            raise ConfigError(
+                f"{where}: environment variable {name} is not set; set it (for example from "
+                "a repository secret) before running this command"
+            )
+        return environ[name]
+
+    return ENV_REF.sub(repl, text)

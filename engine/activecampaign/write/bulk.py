@@ -25,12 +25,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.activecampaign import wire
+from engine.activecampaign.client import Client
+from engine.apply import ContactWrite, Rejection
 from engine.contacts import removal_marker
 from engine.errors import DestinationError
-
-from . import parse
-from .client import Client
-from .model import ContactWrite, Membership, Rejection
+from engine.plan import Membership
 
 MAX_CONTACTS = 250
 MAX_BYTES = 399_999
@@ -154,12 +154,12 @@ def submit(client: Client, batch: list[Encoded], outcome: Outcome) -> Queued | N
             accept=(400, 422),
             bulk_contacts=len(batch),
         )
-        batch_id = parse.as_id(reply.body.get("batchId")) if isinstance(reply.body, dict) else ""
-        if reply.status < 300 and parse.success_flag(reply.body) and batch_id:
+        batch_id = wire.as_id(reply.body.get("batchId")) if isinstance(reply.body, dict) else ""
+        if reply.status < 300 and wire.success_flag(reply.body) and batch_id:
             return Queued(batch_id, tuple(e.email for e in batch), client.clock())
         named = named_failures(reply.body, batch)
         if not named:
-            reason = parse.error_message(reply.body) or f"bulk import answered {reply.status}"
+            reason = wire.error_message(reply.body) or f"bulk import answered {reply.status}"
             outcome.rejected += [Rejection(e.email, reason) for e in batch]
             return None
         outcome.rejected += [Rejection(batch[i].email, why) for i, why in named.items()]
@@ -183,9 +183,9 @@ def named_failures(body: object, batch: Sequence[Encoded]) -> dict[int, str]:
         if isinstance(ref, dict):
             ref = ref.get("email")
         if isinstance(ref, str) and "@" in ref:
-            index = by_email.get(parse.normalise_email(ref), -1)
+            index = by_email.get(wire.normalise_email(ref), -1)
         else:
-            index = parse.as_int(ref, default=0) - 1
+            index = wire.as_int(ref, default=0) - 1
         if 0 <= index < len(batch):
             named[index] = why.strip()
     return named
@@ -247,11 +247,11 @@ def _failed_emails(raw: object) -> dict[str, str]:
     failed: dict[str, str] = {}
     for item in raw if isinstance(raw, list) else []:
         if isinstance(item, dict):
-            email = parse.normalise_email(item.get("email"))
+            email = wire.normalise_email(item.get("email"))
             reason = str(item.get("reason") or item.get("failureReason") or FAILED_REASON)
             failed[email] = reason
         else:
-            failed[parse.normalise_email(item)] = FAILED_REASON
+            failed[wire.normalise_email(item)] = FAILED_REASON
     return failed
 
 

@@ -1,4 +1,4 @@
-"""Guards: what makes a plan refused (SPEC §2), and :func:`plan_export` (diff + guards).
+"""Guards: what makes a plan refused (SPEC §2).
 
 Each guard is a pure function that returns a refusal message, or None. A refused plan is
 still computed and shown (so the user sees why), but apply never runs it. Messages name
@@ -19,12 +19,9 @@ raises it while reading the list.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from .contacts import CurrentState, DesiredState, ListStatus
-from .diff import Policy, diff
-from .manifest import ActiveCampaignConnection
-from .plan_model import Action, ExportPlan
+from engine.diff import Policy
+from engine.manifests.models import ActiveCampaignConnection
+from engine.plan import Action, ExportPlan
 
 
 def _contacts(count: int) -> str:
@@ -97,30 +94,3 @@ def check(
         empty if empty is not None else removals_guard(plan, policy),
     ]
     return tuple(message for message in found if message is not None)
-
-
-def plan_export(
-    export_name: str,
-    connection: ActiveCampaignConnection,
-    desired: DesiredState,
-    current: CurrentState,
-    policy: Policy,
-) -> ExportPlan:
-    """Diff one export and attach the guards' refusals: the pure core of ``sync plan``."""
-    result = diff(desired, current, policy)
-    active = sum(1 for m in current.members.values() if m.status is ListStatus.ACTIVE)
-    plan = ExportPlan(
-        export=export_name,
-        connection=connection.name,
-        list_id=current.list_id,
-        mode=policy.mode,
-        changes=result.changes,
-        skipped=result.skipped,
-        unchanged=result.unchanged,
-        invalid=desired.invalid,
-        conflicts=desired.conflicts,
-        current_fingerprint=current.fingerprint,
-        desired_count=len(desired.contacts),
-        active_members=active,
-    )
-    return replace(plan, refusals=check(plan, policy, connection))

@@ -18,7 +18,8 @@
   fingerprint of the list it was made against (a saved plan is stale when it changed).
 - :class:`Plan` is every export's plan plus the rendered manifests it was made from.
 
-The JSON form and plan files are in :mod:`engine.plan`, which also re-exports these names.
+The JSON form and plan files are in :mod:`engine.plan.file`; making a plan (diff + guards)
+is :mod:`engine.plan.build`, the guards :mod:`engine.plan.guards`.
 """
 
 from __future__ import annotations
@@ -31,13 +32,21 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, assert_never
 
-from .activecampaign.model import ContactWrite, Membership
-from .contacts import Conflict, InvalidRow
+from engine.contacts import Conflict, InvalidRow
 
 FORMAT_VERSION = 1
 
 Value = str | None | tuple[str, ...]
 """A field's value in a change: a stored string, None (unknown / cleared), or tag names."""
+
+
+class Membership(Enum):
+    """What to do with the contact's subscription to the list."""
+
+    KEEP = "keep"  # update values only
+    SUBSCRIBE = "subscribe"  # add: new contact, or existing contact not on the list
+    RESUBSCRIBE = "resubscribe"  # add back someone the product itself removed (marker tag)
+    UNSUBSCRIBE = "unsubscribe"  # mirror remove: status 2, plus the removal marker tag
 
 
 class Action(Enum):
@@ -100,23 +109,6 @@ class Change:
         tags = self.after.get("tags")
         return tags if isinstance(tags, tuple) else ()
 
-    def write(self) -> ContactWrite | None:
-        """The ContactWrite that carries out this change (None for a skipped person)."""
-        values = {
-            name: "" if value is None else value
-            for name, value in self.after.items()
-            if name != "tags" and not isinstance(value, tuple)
-        }
-        match self.action:
-            case Action.ADD | Action.UPDATE:
-                return ContactWrite(self.email, values, self.added_tags, self.membership)
-            case Action.REMOVE:
-                return ContactWrite(self.email, membership=Membership.UNSUBSCRIBE)
-            case Action.SKIP:
-                return None
-            case _:
-                assert_never(self.action)
-
 
 SUMMARY_KEYS = ("add", "update", "remove", "unchanged", "skipped", "invalid")
 
@@ -161,10 +153,6 @@ class ExportPlan:
     @property
     def refused(self) -> bool:
         return bool(self.refusals)
-
-    def writes(self) -> list[ContactWrite]:
-        """The ContactWrites that carry out this plan, in the plan's order."""
-        return [w for change in self.changes if (w := change.write()) is not None]
 
 
 def utc_now() -> datetime:

@@ -7,7 +7,7 @@ Two functions are available in templates:
   call; rendering goes on (with an empty value) so that every such problem is reported.
 - ``env_var(NAME[, default])``: renders a *deferred* reference ``${env:NAME}``; the loader
   resolves it after parsing (secrets stay deferred until plan/apply, see
-  :mod:`engine.loader_env`). Every call is recorded with its line so that later diagnostics
+  :mod:`engine.manifests.secrets`). Every call is recorded with its line so that later diagnostics
   point at it. Because the reference is deferred, use ``env_var`` as a value, not inside
   ``{% if %}`` logic.
 
@@ -28,21 +28,13 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from .errors import Diagnostic, Location
-from .loader_suggest import did_you_mean
+from engine.errors import Diagnostic, Location
+
+from .diagnostics import did_you_mean
+from .secrets import EnvUse
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MISSING: Any = object()
-
-
-@dataclass(frozen=True, slots=True)
-class EnvUse:
-    """One ``env_var(...)`` call: the variable, its default (if any) and where it is."""
-
-    name: str
-    default: str | None
-    has_default: bool
-    location: Location
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import LockError
+from engine.errors import LockError
 
 
 @contextmanager

@@ -50,13 +50,13 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
+from engine.activecampaign import wire
+from engine.activecampaign.client import Client
+from engine.activecampaign.lookup import PAGE, field_ids, find_tag
 from engine.contacts import Contact, CurrentState, ListStatus, Member, removal_marker
 
-from . import decode, parse
-from .client import Client
-from .lookup import PAGE, field_ids, find_tag
-from .reader_values import first_values, read_values
 from .streams import SHARED_MAX, Pages, Progress, Shared, run, share_value
+from .values import first_values, read_values
 
 READ_STATUSES = (
     ListStatus.ACTIVE,
@@ -65,7 +65,7 @@ READ_STATUSES = (
     ListStatus.BOUNCED,
 )
 
-Row = parse.ContactValues
+Row = wire.ContactValues
 """A member as read: contact id, email, first name, last name, phone."""
 
 
@@ -81,7 +81,7 @@ def contact_pages(
     last, seen, expected = 0, 0, None
     while True:
         query = {**params, "limit": PAGE, "orders[id]": "ASC", "id_greater": last}
-        page = client.get_as("contacts", decode.contacts, kind="contacts", params=query)
+        page = client.get_as("contacts", wire.contacts, kind="contacts", params=query)
         rows = page.items
         if last == 0:
             expected = page.total
@@ -90,7 +90,7 @@ def contact_pages(
         pages.tick()
         yield rows
         seen += len(rows)
-        top = max((parse.as_int(row[0]) for row in rows), default=0)
+        top = max((wire.as_int(row[0]) for row in rows), default=0)
         if top <= last:
             return
         if len(rows) < PAGE and (expected is None or seen >= expected):

@@ -6,15 +6,15 @@ segments; segment -> source) are checked by the loader, which knows every docume
 
 Secrets: ``api_key`` and a PostgreSQL ``url`` may only hold *deferred* environment
 references, written ``${env:NAME}`` after Jinja rendering (``env_var('NAME')`` renders to
-that). They are resolved with :func:`resolve_env` where the value is needed (plan/apply),
-so ``sync validate`` never needs a secret and a key never sits in a model's repr.
+that). They are resolved with :func:`engine.manifests.secrets.resolve_env` where the value is
+needed (plan/apply), so ``sync validate`` never needs a secret and a key never sits in a
+model's repr.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -28,8 +28,9 @@ from pydantic import (
     model_validator,
 )
 
+from .secrets import ENV_REF
+
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
-ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 SANDBOX_HOST = "sandbox"
 DEFAULT_RATE_LIMIT = 5.0
 DEFAULT_MAX_PROFILES = 1_000_000
@@ -328,19 +329,3 @@ class Settings(Model):
 
     vars: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
     teams: Teams = Field(default_factory=Teams)
-
-
-def resolve_env(text: str, environ: Mapping[str, str], where: str) -> str:
-    """Replace ``${env:NAME}`` references; a missing variable names itself and ``where``."""
-    from .errors import ConfigError
-
-    def repl(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in environ:
-            raise ConfigError(
-                f"{where}: environment variable {name} is not set; set it (for example from "
-                "a repository secret) before running this command"
-            )
-        return environ[name]
-
-    return ENV_REF.sub(repl, text)

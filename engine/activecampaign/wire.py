@@ -1,4 +1,9 @@
-"""Tolerant reading of ActiveCampaign's JSON (SPEC §4): pure functions, no I/O.
+"""ActiveCampaign's JSON on the wire: tolerant parsing and fast page decoding (SPEC §4).
+
+Pure functions, no I/O.
+
+Tolerant parsing
+----------------
 
 What real responses do, and what these helpers absorb:
 
@@ -11,16 +16,33 @@ What real responses do, and what these helpers absorb:
   (empty is "unknown" on both sides; the product never distinguishes ``""`` from missing);
 - there is no single error envelope (``{"message"}``, ``{"errors": [...]}``, bulk
   ``{"success", "message", "failureReasons"}``): :func:`error_message` reads all three.
+
+Page decoding
+-------------
+
+The pages a list read fetches by the thousand are decoded into the few values it keeps.
+A 1,000,000-member list with two custom fields is ~29,000 pages and ~2.8 GB of JSON: each
+listed contact carries ~40 keys and 18 links the product never reads. Decoding all of it
+into dicts (``json.loads``) was the largest single cost of reading such a list. Here the
+two hot page shapes -- ``GET /contacts`` and ``GET /fieldValues`` -- are decoded by msgspec
+against typed schemas naming only what is read; everything else is skipped without being
+built (0.12 ms instead of 0.73 ms for a page of 100 contacts, measured in the commit).
+
+Tolerance is unchanged: an answer the schemas do not fit (an id as an object, a junk entry
+in the array, a ``meta`` that is not an object, JSON that msgspec refuses but Python's
+``json`` accepts) is decoded again the generic way (:func:`json_value` and the helpers
+above), so both ways give the same result for every input -- a property the tests check.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
+import msgspec
 
 JSONObject = dict[str, Any]
 
@@ -133,28 +155,13 @@ def is_bulk_rate_limited(body: object) -> bool:
     return "rate limit" in str(body.get("message", "")).lower()
 
 
-@dataclass(frozen=True, slots=True)
-class RawContact:
-    """The parts of a contact record the product reads, already normalised."""
-
-    id: str
-    email: str
-    first_name: str | None
-    last_name: str | None
-    phone: str | None
-
-
-def contact(raw: Mapping[str, Any]) -> RawContact:
-    """A contact record (camelCase, as ``GET /contacts`` and ``contact/sync`` return it)."""
-    return RawContact(*contact_values(raw))
-
-
 ContactValues = tuple[str, str, str | None, str | None, str | None]
 
 
 def contact_values(raw: Mapping[str, Any]) -> ContactValues:
-    """:func:`contact` as a plain tuple (id, email, first name, last name, phone): what a
-    million-member read keeps."""
+    """A contact record (camelCase, as ``GET /contacts`` and ``contact/sync`` return it) as
+    a plain tuple (id, email, first name, last name, phone): what a million-member read
+    keeps."""
     get = raw.get
     return (
         as_id(get("id")),
@@ -169,3 +176,109 @@ def normalise_perstag(raw: object) -> str:
     """ActiveCampaign stores perstags upper-cased without blanks (``Personalized Tag`` ->
     ``PERSONALIZEDTAG``), so a mapping key and a field compare in this form."""
     return "".join(str(raw or "").split()).upper()
+
+
+# ----------------------------------------------------------------------------- page decoding
+
+T = TypeVar("T")
+
+Scalar = str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a collection: its entries, and ``meta.total`` (None when absent)."""
+
+    items: list[T]
+    total: int | None
+
+
+FieldValueRow = tuple[str, str, str | None]
+"""A custom field value as read: contact id, field id, value (``None`` when unset)."""
+
+
+class _Meta(msgspec.Struct):
+    total: Scalar = None
+
+
+class _Contact(msgspec.Struct):
+    id: Scalar = None
+    email: Scalar = None
+    firstName: Scalar = None
+    lastName: Scalar = None
+    phone: Scalar = None
+
+
+class _Contacts(msgspec.Struct):
+    contacts: list[_Contact] | None = None
+    meta: _Meta | None = None
+
+
+class _FieldValue(msgspec.Struct):
+    contact: Scalar = None
+    field: Scalar = None
+    value: Scalar = None
+
+
+class _FieldValues(msgspec.Struct):
+    fieldValues: list[_FieldValue] | None = None
+    meta: _Meta | None = None
+
+
+_CONTACTS = msgspec.json.Decoder(_Contacts)
+_FIELD_VALUES = msgspec.json.Decoder(_FieldValues)
+_UNFIT = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
+
+
+def contacts(raw: bytes) -> Page[ContactValues]:
+    """A ``GET /contacts`` page as (id, email, first name, last name, phone) tuples,
+    normalised as :func:`contact_values` does."""
+    try:
+        body = _CONTACTS.decode(raw)
+    except _UNFIT:
+        return _generic(raw, "contacts", contact_values)
+    rows = [
+        (as_id(c.id), normalise_email(c.email), text(c.firstName), text(c.lastName), text(c.phone))
+        for c in body.contacts or ()
+    ]
+    return Page(rows, _total(body.meta))
+
+
+def field_values(raw: bytes) -> Page[FieldValueRow]:
+    """A ``GET /fieldValues`` (or ``/contacts/{id}/fieldValues``) page as (contact id,
+    field id, value) tuples."""
+    try:
+        body = _FIELD_VALUES.decode(raw)
+    except _UNFIT:
+        return _generic(raw, "fieldValues", _field_value)
+    rows = [(as_id(v.contact), as_id(v.field), text(v.value)) for v in body.fieldValues or ()]
+    return Page(rows, _total(body.meta))
+
+
+def objects(key: str) -> Callable[[bytes], Page[JSONObject]]:
+    """A decoder for any other collection (``fields``, ``tags``): its objects as dicts."""
+
+    def decode(raw: bytes) -> Page[JSONObject]:
+        return _generic(raw, key, lambda entry: entry)
+
+    return decode
+
+
+def _generic(raw: bytes, key: str, row: Callable[[JSONObject], T]) -> Page[T]:
+    body = json_value(raw)
+    return Page([row(entry) for entry in items(body, key)], total(body))
+
+
+def _total(meta: _Meta | None) -> int | None:
+    """As :func:`total`: ``None`` when absent or null."""
+    if meta is None or meta.total is None:
+        return None
+    return as_int(meta.total, default=-1)
+
+
+def _field_value(raw: JSONObject) -> FieldValueRow:
+    return (
+        as_id(raw.get("contact")),
+        as_id(raw.get("field")),
+        text(raw.get("value")),
+    )

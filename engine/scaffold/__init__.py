@@ -14,10 +14,11 @@ from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
 
-from ..codeowners import codeowners_text
-from ..errors import ConfigError
-from ..loader import load_project
-from ..project import Project
+from engine.errors import ConfigError
+from engine.manifests.load import load_project
+from engine.manifests.project import Project
+
+from .codeowners import codeowners_text
 
 PACKAGE_NAME = "ac-segment-sync"
 WORKFLOW_PATH = PurePosixPath(".github/workflows/sync.yml")

@@ -1,6 +1,6 @@
 """Running a list's paged streams: progress accounting, threads, and shared strings.
 
-Used by the reader (members, tags) and its custom-field part (``reader_values``).
+Used by the reader (members, tags) and its custom-field part (:mod:`.values`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Custom field values of a list's members, the cheaper of two documented ways.
 
-See step 4 of ``engine.activecampaign.reader``'s docstring: after the first page of each
+See step 4 of :mod:`engine.activecampaign.read.members`' docstring: after the first page of each
 mapped field has told its total, the rest is read by field (``GET /fieldValues``, the whole
 account's values) or by member (``GET /contacts/{id}/fieldValues``, every field of one
 contact), whichever takes fewer requests.
@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from . import decode
-from .client import Client
-from .decode import FieldValueRow
-from .lookup import PAGE, offset_pages
+from engine.activecampaign import wire
+from engine.activecampaign.client import Client
+from engine.activecampaign.lookup import PAGE, offset_pages
+from engine.activecampaign.wire import FieldValueRow
+
 from .streams import Pages, Shared, for_each, run, share_value
 
 FieldValues = dict[str, str | None]
@@ -30,7 +31,7 @@ def first_values(
     None: unknown, when a full page came without ``meta.total``)."""
     page = client.get_as(
         "fieldValues",
-        decode.field_values,
+        wire.field_values,
         kind="field_values",
         params={"filters[fieldid]": field_id, "limit": PAGE, "offset": 0},
     )
@@ -73,7 +74,7 @@ def _rest_of_field(
     """A field's values after its first page (``GET /fieldValues``, offset paging)."""
     params = {"filters[fieldid]": field_id}
     for page in offset_pages(
-        client, "fieldValues", decode.field_values, kind="field_values", params=params, start=PAGE
+        client, "fieldValues", wire.field_values, kind="field_values", params=params, start=PAGE
     ):
         pages.tick()
         _take(values, page, field_id, shared)
@@ -101,7 +102,7 @@ def _values_by_member(
 
     def one(cid: str) -> None:
         page = client.get_as(
-            f"contacts/{cid}/fieldValues", decode.field_values, kind="contact_field_values"
+            f"contacts/{cid}/fieldValues", wire.field_values, kind="contact_field_values"
         )
         pages.tick()
         for _, field, value in page.items:

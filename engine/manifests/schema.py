@@ -1,6 +1,6 @@
 """JSON Schema of each manifest kind, for editors (yaml-language-server) and other tools.
 
-Generated from the pydantic models in :mod:`engine.manifest`, so it cannot drift from what
+Generated from the pydantic models in :mod:`engine.manifests.models`, so it cannot drift from what
 ``sync validate`` accepts; the committed copies in ``schemas/`` are checked against it by the
 tests. Values written with Jinja (``{{ var('x') }}``) are text to an editor, so a field such
 as ``list_id: {{ var('list') }}`` may be flagged there while ``sync validate`` accepts it.
@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from .manifest import Connection, Export, Segment, Settings
+from .models import Connection, Export, Segment, Settings
 
 KINDS = ("connections", "segments", "exports", "sync")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -1,0 +1,11 @@
+"""Writing ContactWrites to one list: small change sets per contact, the rest by bulk import.
+
+:func:`write_contacts` (:mod:`.writer`) routes the writes; :mod:`.bulk` encodes, batches,
+submits and follows bulk imports.
+"""
+
+from __future__ import annotations
+
+from .writer import write_contacts
+
+__all__ = ["write_contacts"]
