@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from engine.activecampaign.client import Client
 from engine.activecampaign.read.members import read_list
 from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
@@ -58,7 +60,9 @@ def run(host: str, key: str, args: argparse.Namespace) -> int:
         )
         for i in range(args.contacts)
     ]
-    with Client(f"http://{host}/api/3", key, host=host, rng=random.Random(args.seed)) as client:
+    with Client(
+        f"http://{host}/api/3", SecretStr(key), host=host, rng=random.Random(args.seed)
+    ) as client:
         started = time.monotonic()
         report = write_contacts(client, LIST, writes, _progress)
         write_time = time.monotonic() - started

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pydantic import SecretStr
+
 TARGET_S, TARGET_MB = 60, 1_500
 
 MANIFESTS = {
@@ -87,7 +89,7 @@ def measure(root: Path) -> dict[str, object]:
     )
     client = Client(
         "https://sandbox/api/3",
-        SANDBOX_DEFAULT_KEY,
+        SecretStr(SANDBOX_DEFAULT_KEY),
         host="bench",
         rate_limit=1e9,
         transport=transport,

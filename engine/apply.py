@@ -25,10 +25,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import assert_never
 
 from .errors import DestinationError
 from .plan import Action, Change, ExportPlan, Membership
+from .progress import Step
 
 STANDARD_FIELDS = ("first_name", "last_name", "phone")
 FIELD_PREFIX = "fields."
@@ -94,13 +96,32 @@ class WriteReport:
         return not self.rejected and not self.unknown
 
 
+class Outcome(StrEnum):
+    """How one export's apply ended (written to the run history as its value)."""
+
+    APPLIED = "applied"  # every planned change confirmed
+    NO_CHANGES = "no-changes"
+    PARTIAL = "partial"  # some applied; some rejected, not confirmed, or an error
+    FAILED = "failed"  # an error, nothing applied
+    REFUSED = "refused"  # a guard refused the plan: nothing attempted
+    INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM
+
+    @property
+    def ok(self) -> bool:
+        return self in SUCCESSFUL
+
+
+SUCCESSFUL = frozenset({Outcome.APPLIED, Outcome.NO_CHANGES})
+"""The outcomes of an apply that did everything it was asked (a scheduled run's success)."""
+
+
 CHUNK = 2500  # ten bulk batches of 250
 INTERRUPTED = (
     "not confirmed: the run was interrupted (batches already sent may still be processed by "
     "ActiveCampaign; run 'sync plan' to see where the list stands)"
 )
 
-Writer = Callable[[Sequence[ContactWrite], Callable[[int, int], None] | None], WriteReport]
+Writer = Callable[[Sequence[ContactWrite], Step | None], WriteReport]
 
 
 def write_of(change: Change) -> ContactWrite | None:
@@ -145,28 +166,28 @@ class ApplyReport:
     interrupted: bool = False  # Ctrl-C: the rest of the run was not attempted
 
     @property
-    def outcome(self) -> str:
+    def outcome(self) -> Outcome:
         if self.refused:
-            return "refused"
+            return Outcome.REFUSED
         if self.interrupted:
-            return "interrupted"
+            return Outcome.INTERRUPTED
         if not sum(self.planned.values()):
-            return "no-changes"
+            return Outcome.NO_CHANGES
         if self.error and not sum(self.applied.values()):
-            return "failed"
+            return Outcome.FAILED
         if self.error or self.rejected or self.not_done:
-            return "partial"
-        return "applied"
+            return Outcome.PARTIAL
+        return Outcome.APPLIED
 
     @property
     def ok(self) -> bool:
-        return self.outcome in ("applied", "no-changes")
+        return self.outcome.ok
 
 
 def apply_export(
     plan: ExportPlan,
     write: Writer,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Step | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> ApplyReport:
     """Execute one export's plan through ``write`` (the client bound to the plan's list)."""
@@ -197,7 +218,7 @@ def apply_export(
 
 
 @dataclass(frozen=True, slots=True)
-class _Outcome:
+class _Written:
     applied: tuple[str, ...]
     rejected: tuple[Rejection, ...]
     unknown: tuple[Rejection, ...]
@@ -210,8 +231,8 @@ class _Outcome:
 def _write_in_chunks(
     writes: Sequence[ContactWrite],
     write: Writer,
-    progress: Callable[[int, int], None] | None,
-) -> _Outcome:
+    progress: Step | None,
+) -> _Written:
     """Chunk after chunk; a destination failure marks the rest not applied, with why."""
     applied: list[str] = []
     rejected: list[Rejection] = []
@@ -231,7 +252,7 @@ def _write_in_chunks(
         except KeyboardInterrupt:
             error = INTERRUPTED
             unknown.extend(Rejection(w.email, INTERRUPTED) for w in writes[start:])
-            return _Outcome(
+            return _Written(
                 tuple(applied), tuple(rejected), tuple(unknown), dict(requests), retries,
                 error, interrupted=True,
             )  # fmt: skip
@@ -240,12 +261,10 @@ def _write_in_chunks(
         unknown.extend(report.unknown)
         requests.update(report.requests)
         retries += report.retries
-    return _Outcome(tuple(applied), tuple(rejected), tuple(unknown), dict(requests), retries, error)
+    return _Written(tuple(applied), tuple(rejected), tuple(unknown), dict(requests), retries, error)
 
 
-def _offset(
-    progress: Callable[[int, int], None] | None, start: int, total: int
-) -> Callable[[int, int], None] | None:
+def _offset(progress: Step | None, start: int, total: int) -> Step | None:
     if progress is None:
         return None
     return lambda done, _chunk_total: progress(start + done, total)

@@ -1,19 +1,21 @@
-"""Orchestration of validate / plan / apply: where real or sandbox clients are wired.
+"""Orchestration of plan, apply, scheduled runs and the stale check; the run's clients.
 
 ::
 
-    load_project ─► Project ─┬─ sources.desired_state ──► desired
-                             └─ reader.read_list ───────► current (+ fingerprint)
-                  guards.plan_export(desired, current) ─► ExportPlan ─► Plan
-                  apply.apply_export(plan, writer) ─────► ApplyReport ─► history
+    manifests.load_project ─► Project ─┬─ sources.desired_state ─────────► desired
+                                       └─ activecampaign.read.read_list ─► current
+    plan.build.plan_export(desired, current, policy) ─► ExportPlan ─► Plan (plan.file)
+    apply.apply_export(plan, activecampaign.write) ───► ApplyReport ─► state.history
 
 Plan-time code gets read-only use of the client (``read_list``); only :func:`apply_plan`
-writes. Every export of a run shares one client per connection, so one pacer per account.
+writes. A run owns its clients (:class:`Clients`): one per connection, and one set of
+pacers per account, shared by every export on it. Nothing here prints: results are
+returned, progress goes to a :class:`engine.progress.Progress`, and where a person has a
+say (reviewing a plan before it is applied) the CLI passes a callback.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -23,31 +25,27 @@ from pathlib import Path
 from typing import Any
 
 from engine.activecampaign.client import Client
-from engine.activecampaign.read.members import read_list
-from engine.activecampaign.write.writer import write_contacts
+from engine.activecampaign.connect import Connector
+from engine.activecampaign.pacing import HostLimits
+from engine.activecampaign.read import read_list
+from engine.activecampaign.write import write_contacts
+from engine.apply import ApplyReport, ContactWrite, WriteReport, apply_export
+from engine.contacts import CurrentState, DesiredState
+from engine.diff import Policy
+from engine.errors import ConfigError, NotFoundError, StalePlanError
 from engine.manifests.models import ActiveCampaignConnection, Export
 from engine.manifests.project import Project
-from engine.manifests.secrets import ENV_REF, resolve_env
+from engine.manifests.secrets import env_name, resolve_secret
+from engine.memory import frozen
+from engine.plan import ExportPlan, Plan, digest_manifests
 from engine.plan.build import plan_export
+from engine.plan.file import load_plan
+from engine.progress import Progress, Silent, Step, task
+from engine.schedule import DueExport, last_successes
+from engine.schedule import due_exports as schedule_due
+from engine.sources import desired_state
+from engine.state import history, sandbox_data, state_dir
 from engine.state.lock import export_lock
-
-from .apply import ApplyReport, ContactWrite, WriteReport, apply_export
-from .contacts import CurrentState, DesiredState
-from .diff import Policy
-from .errors import ConfigError, NotFoundError, StalePlanError
-from .plan import ExportPlan, Plan, digest_manifests
-from .progress import Progress, Silent
-from .sources import desired_state
-from .state import history
-
-STATE_DIR = ".sync"
-SANDBOX_FILE = "sandbox.sqlite3"
-
-ClientFactory = Callable[[Project, ActiveCampaignConnection], Client]
-
-
-def state_dir(project: Project) -> Path:
-    return project.root / STATE_DIR
 
 
 def select_exports(project: Project, names: Sequence[str] = ()) -> list[Export]:
@@ -67,54 +65,56 @@ def select_exports(project: Project, names: Sequence[str] = ()) -> list[Export]:
     return sorted(chosen, key=lambda e: e.name)
 
 
-def default_client(
-    project: Project, connection: ActiveCampaignConnection, environ: Mapping[str, str]
-) -> Client:
-    """A client for the connection: the embedded sandbox in-process, or the real account."""
-    if connection.is_sandbox:
-        from engine.activecampaign.sandbox import SANDBOX_DEFAULT_KEY, sandbox_transport
-
-        transport = sandbox_transport(state_dir(project) / SANDBOX_FILE)
-        return Client(
-            "https://sandbox/api/3",
-            SANDBOX_DEFAULT_KEY,
-            host="sandbox",
-            rate_limit=connection.rate_limit,
-            transport=transport,
-        )
-    assert connection.api_key is not None  # the model requires it unless sandbox
-    where = str(project.where("connections", connection.name, "api_key"))
-    key = resolve_env(connection.api_key, environ, where)
-    ref = ENV_REF.fullmatch(connection.api_key)
-    return Client(
-        connection.base_url,
-        key,
-        host=connection.host,
-        key_env=ref.group(1) if ref else None,
-        rate_limit=connection.rate_limit,
-    )
-
-
 class Clients:
-    """One client per connection for a whole run (one pacer per account), closed at the end."""
+    """The run's clients, one per connection, and its pacers, one per account host.
+
+    Every export of a run that talks to one account shares that account's pacers (and, when
+    two connections to one host ask for different rates, the lowest). ``connector`` makes
+    them (:class:`engine.activecampaign.connect.Connector`: real time and transports unless
+    a test says otherwise). Closed at the end of the run.
+    """
 
     def __init__(
         self,
         project: Project,
         environ: Mapping[str, str] | None = None,
-        factory: ClientFactory | None = None,
+        connector: Connector | None = None,
     ) -> None:
-        env = os.environ if environ is None else environ
-        self._factory = factory or (lambda p, c: default_client(p, c, env))
         self._project = project
+        self._environ = os.environ if environ is None else environ
+        self._connector = connector or Connector()
+        self._limits: dict[str, HostLimits] = {}
         self._open: dict[str, Client] = {}
 
     def __call__(self, connection: str) -> Client:
         if connection not in self._open:
-            self._open[connection] = self._factory(
-                self._project, self._project.destinations[connection]
-            )
+            self._open[connection] = self._connect(self._project.destinations[connection])
         return self._open[connection]
+
+    def limits(self, connection: ActiveCampaignConnection) -> HostLimits:
+        """The pacers of the connection's account (made on first use; lowest rate wins)."""
+        host = connection.host.lower()
+        limits = self._limits.get(host)
+        if limits is None:
+            limits = self._limits[host] = self._connector.limits(connection.rate_limit)
+        else:
+            limits.requests.lower_rate(connection.rate_limit)
+        return limits
+
+    def _connect(self, connection: ActiveCampaignConnection) -> Client:
+        key, key_env = None, None
+        if not connection.is_sandbox:
+            assert connection.api_key is not None  # the model requires it unless sandbox
+            where = str(self._project.where("connections", connection.name, "api_key"))
+            key = resolve_secret(connection.api_key, self._environ, where)
+            key_env = env_name(connection.api_key)
+        return self._connector.client(
+            connection,
+            key,
+            key_env=key_env,
+            limits=self.limits(connection),
+            sandbox_data=sandbox_data(self._project.root),
+        )
 
     def __enter__(self) -> Clients:
         return self
@@ -145,14 +145,13 @@ def manifests_of(project: Project, exports: Sequence[Export]) -> dict[str, Any]:
 def read_current(
     project: Project, export: Export, client: Client, progress: Progress
 ) -> CurrentState:
-    label = f"{export.name}: reading list {export.list_id}"
     try:
         return read_list(
             client,
             export.list_id,
             perstags=tuple(export.mapping.fields),
             tags=export.mapping.tags,
-            progress=lambda done, total: progress.step(label, done, total),
+            progress=task(progress, f"{export.name}: reading list {export.list_id}"),
         )
     except NotFoundError as exc:
         where = project.where("exports", export.name, "list_id")
@@ -168,10 +167,8 @@ def plan_one(
     allow_removals: bool,
     progress: Progress,
 ) -> ExportPlan:
-    label = f"{export.name}: reading segments"
-    desired = desired_state(
-        project, export, environ, progress=lambda rows: progress.step(label, rows)
-    )
+    step = task(progress, f"{export.name}: reading segments")
+    desired = desired_state(project, export, environ, progress=step)
     current = read_current(project, export, clients(export.connection), progress)
     return decide(project, export, desired, current, allow_removals=allow_removals)
 
@@ -184,20 +181,14 @@ def decide(
     *,
     allow_removals: bool = False,
 ) -> ExportPlan:
-    """Diff and guards, with both states frozen out of the garbage collector's sight.
-
-    The two states are millions of long-lived objects; without ``gc.freeze`` every
-    collection the diff triggers would walk them all again (at 1,000,000 contacts the diff
-    spent most of its time there). They are unfrozen afterwards, so nothing leaks.
-    """
+    """Diff and guards, with both states out of the garbage collector's sight
+    (:func:`engine.memory.frozen`: millions of long-lived objects it would walk again and
+    again)."""
     connection = project.destinations[export.connection]
-    gc.freeze()
-    try:
+    with frozen():
         return plan_export(
             export.name, connection, desired, current, Policy.of(export, allow_removals)
         )
-    finally:
-        gc.unfreeze()
 
 
 def make_plan(
@@ -223,16 +214,7 @@ def make_plan(
     return Plan.create(plans, manifests_of(project, exports))
 
 
-# ---------------------------------------------------------------------------------- apply
-
-
-@contextmanager
-def locked(project: Project, names: Sequence[str]) -> Iterator[None]:
-    """Hold every named export's lock (fails fast, naming the holder)."""
-    with ExitStack() as stack:
-        for name in sorted(set(names)):
-            stack.enter_context(export_lock(state_dir(project), name))
-        yield
+# ---------------------------------------------------------------------------------- stale
 
 
 def check_stale(project: Project, plan: Plan, clients: Clients, progress: Progress) -> None:
@@ -275,6 +257,18 @@ def _manifest_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> st
     )
 
 
+# ---------------------------------------------------------------------------------- apply
+
+
+@contextmanager
+def locked(project: Project, names: Sequence[str]) -> Iterator[None]:
+    """Hold every named export's lock (fails fast, naming the holder)."""
+    with ExitStack() as stack:
+        for name in sorted(set(names)):
+            stack.enter_context(export_lock(state_dir(project.root), name))
+        yield
+
+
 @dataclass(frozen=True, slots=True)
 class RunContext:
     """Who and what a run records in the history."""
@@ -305,25 +299,77 @@ def apply_plan(
 
         def write(
             writes: Sequence[ContactWrite],
-            step: Callable[[int, int], None] | None,
+            step: Step | None,
             client: Client = client,
             list_id: int = list_id,
         ) -> WriteReport:
             return write_contacts(client, list_id, writes, step)
 
         started = datetime.now(UTC)
-        result = apply_export(export_plan, write, _stepper(report, export_plan.export))
+        result = apply_export(export_plan, write, task(report, f"{export_plan.export}: applying"))
         results.append(result)
         if export_plan.has_changes or export_plan.refused:
-            history.append(state_dir(project), _record(result, started, context))
+            history.append(state_dir(project.root), _record(result, started, context))
         if result.interrupted:
             break  # Ctrl-C: later exports are not started (the report says which)
     return results
 
 
-def _stepper(report: Progress, export: str) -> Callable[[int, int], None]:
-    label = f"{export}: applying"
-    return lambda done, total: report.step(label, done, total)
+Review = Callable[[Plan], bool]
+"""Shown the plan about to be applied; says whether to apply it (the CLI asks a person)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What :func:`plan_and_apply` did: the plan it chose, and a report per export applied
+    (none when the review said no, e.g. because there was nothing to apply)."""
+
+    plan: Plan
+    reports: tuple[ApplyReport, ...] = ()
+
+
+def plan_and_apply(
+    project: Project,
+    clients: Clients,
+    review: Review,
+    *,
+    planfile: Path | None = None,
+    names: Sequence[str] = (),
+    allow_removals: bool = False,
+    progress: Progress | None = None,
+) -> Applied:
+    """Under the exports' locks: the saved plan (refused when stale) or a new plan of the
+    named exports, reviewed, then applied."""
+    report = progress or Silent()
+    saved = load_plan(planfile) if planfile is not None else None
+    if saved is not None:
+        exports = [p.export for p in saved.exports]
+    else:
+        exports = [e.name for e in select_exports(project, names)]
+    with locked(project, exports):
+        if saved is not None:
+            check_stale(project, saved, clients, report)
+            chosen = saved
+        else:
+            chosen = make_plan(
+                project, names, allow_removals=allow_removals, progress=report, clients=clients
+            )
+        if not review(chosen):
+            return Applied(chosen)
+        return Applied(chosen, tuple(apply_plan(project, chosen, clients, progress=report)))
+
+
+def due_exports(
+    project: Project, named: Sequence[str], since: datetime | None, now: datetime
+) -> list[DueExport]:
+    """The exports a scheduled run started at ``now`` applies (rule: :mod:`engine.schedule`),
+    among ``named`` if any. Their windows reach back to their last successful apply in the
+    run history, or to ``since`` when it is given (what the user says wins)."""
+    last = last_successes(history.read(state_dir(project.root)))
+    if since is not None:
+        last = last | {name: since for name in project.exports}
+    due = schedule_due(project, now, last_runs=last)
+    return [item for item in due if not named or item.name in named]
 
 
 def _record(result: ApplyReport, started: datetime, run: RunContext) -> history.RunRecord:

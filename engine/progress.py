@@ -1,16 +1,18 @@
 """Progress of long work (reading a source or a list, applying thousands of changes).
 
-The core reports through a :class:`Progress`; it never prints. The CLI picks the kind:
-on a terminal a single line redrawn in place, elsewhere (CI logs) a log line at most every
-``interval`` seconds, and nothing at all for machine-readable output.
+One protocol: the core reports through a :class:`Progress` and never prints; what it hands
+down to the readers and writers is a :data:`Step` for one task (made by :func:`task`). The
+CLI picks the kind (:mod:`engine.render.progress`): one line redrawn in place on a terminal,
+periodic log lines in CI, nothing for machine-readable output.
 """
 
 from __future__ import annotations
 
-import sys
-import time
 from collections.abc import Callable
-from typing import Protocol, TextIO
+from typing import Protocol
+
+Step = Callable[[int, int | None], None]
+"""One task's progress: called with (done so far, total or None while it is unknown)."""
 
 
 class Progress(Protocol):
@@ -32,46 +34,24 @@ class Silent:
         return None
 
 
-class LineProgress:
-    """Periodic log lines (CI: at most one per label every ``interval`` seconds) or one
-    line redrawn in place (terminal), on stderr. Call :meth:`close` before other output."""
+def task(progress: Progress, label: str) -> Step:
+    """The :data:`Step` of one labelled task of ``progress``."""
 
-    def __init__(
-        self,
-        stream: TextIO | None = None,
-        *,
-        interactive: bool | None = None,
-        interval: float = 10.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.stream = stream or sys.stderr
-        self.interactive = self.stream.isatty() if interactive is None else interactive
-        self.interval = 0.2 if self.interactive else interval
-        self.clock = clock
-        self._last: dict[str, float] = {}
-        self._open_line = False
+    def step(done: int, total: int | None) -> None:
+        progress.step(label, done, total)
 
-    def step(self, label: str, done: int, total: int | None = None) -> None:
-        now = self.clock()
-        if now - self._last.get(label, -1e9) < self.interval:
-            return
-        self._last[label] = now
-        text = f"{label}: {done:,}" + (f"/{total:,}" if total else "")
-        if self.interactive:
-            self.stream.write("\r\033[K" + text)
-            self._open_line = True
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
+    return step
 
-    def note(self, message: str) -> None:
-        self.close()
-        self.stream.write(message + "\n")
-        self.stream.flush()
 
-    def close(self) -> None:
-        """Clear the in-place line (terminal) before other output follows."""
-        if self._open_line:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-            self._open_line = False
+class Tally:
+    """Counts settled items towards a known total and reports each change to a Step."""
+
+    def __init__(self, step: Step | None, total: int, start: int = 0) -> None:
+        self._step = step
+        self.total = total
+        self.done = start
+
+    def add(self, count: int) -> None:
+        self.done += count
+        if self._step is not None and count:
+            self._step(self.done, self.total)

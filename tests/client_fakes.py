@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
 from collections.abc import Callable, Iterable
@@ -10,12 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from engine.activecampaign.client import Client
+from engine.activecampaign.pacing import HostLimits
 from engine.activecampaign.retry import RetryPolicy
 
 SECRET = "s3cr3t-key-0123456789abcdef"
-_hosts = itertools.count(1)
+HOST = "acct.api-us1.com"
 
 
 @dataclass(eq=False)
@@ -43,11 +44,6 @@ class Sent:
         return json.loads(self.request.content) if self.request.content else None
 
 
-def unique_host() -> str:
-    """A fresh host per test, so the process-wide pacer registry never links tests."""
-    return f"acct{next(_hosts)}.api-us1.com"
-
-
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
     return httpx.Response(status, json=body, headers=headers)
 
@@ -56,13 +52,13 @@ def make_client(
     handler: Callable[[httpx.Request], httpx.Response],
     *,
     clock: FakeClock | None = None,
-    host: str | None = None,
+    host: str = HOST,
     retry: RetryPolicy | None = None,
     rate_limit: float = 5.0,
     log: list[Sent] | None = None,
+    limits: HostLimits | None = None,
 ) -> tuple[Client, FakeClock, list[Sent]]:
     clock = clock or FakeClock()
-    host = host or unique_host()
     sent: list[Sent] = [] if log is None else log
 
     def record(request: httpx.Request) -> httpx.Response:
@@ -71,10 +67,11 @@ def make_client(
 
     client = Client(
         f"https://{host}/api/3",
-        SECRET,
+        SecretStr(SECRET),
         host=host,
         key_env="AC_API_KEY",
         rate_limit=rate_limit,
+        limits=limits,
         transport=httpx.MockTransport(record),
         clock=clock,
         sleep=clock.sleep,

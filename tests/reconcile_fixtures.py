@@ -1,8 +1,8 @@
 """A workspace for end-to-end CLI tests: the example manifests, sample data, a seeded sandbox.
 
-The product's clients are built by ``engine.pipeline.default_client``; tests swap it for one
-whose clock is fake (shared with the sandbox), so pacing and bulk processing never really
-sleep while the sandbox still enforces ActiveCampaign's real limits.
+Every invocation hands the CLI a :class:`Connector` whose clock is fake (shared with the
+sandbox), so pacing and bulk processing never really sleep while the sandbox still enforces
+ActiveCampaign's real limits.
 """
 
 from __future__ import annotations
@@ -16,19 +16,29 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from engine import pipeline
-from engine.activecampaign.client import Client
+from engine.activecampaign.connect import Connector
 from engine.activecampaign.retry import RetryPolicy
-from engine.activecampaign.sandbox import SANDBOX_DEFAULT_KEY, SandboxSettings, sandbox_transport
+from engine.activecampaign.sandbox import SandboxSettings
 from engine.cli import app
-from engine.manifests.models import ActiveCampaignConnection
-from engine.manifests.project import Project
 from engine.scaffold.sample_data import generate
+from engine.state import sandbox_data
 
-from .client_fakes import FakeClock, unique_host
+from .client_fakes import FakeClock
 
 REPO = Path(__file__).resolve().parent.parent
 ROWS = 400
+
+
+def fake_time_connector(clock: FakeClock, sandbox: SandboxSettings | None = None) -> Connector:
+    """Clients on a fake clock shared with the in-process sandbox, seeded and patient."""
+    return Connector(
+        clock=clock,
+        sleep=clock.sleep,
+        rng=random.Random(3),
+        retry=RetryPolicy(max_attempts=8),
+        sandbox=sandbox or SandboxSettings(seed=5),
+        sandbox_clock=clock,
+    )
 
 
 @dataclass
@@ -36,15 +46,19 @@ class Workspace:
     root: Path
     clock: FakeClock
     runner: CliRunner
+    connector: Connector | None = None
 
     def sync(self, *args: str, input: str | None = None) -> Result:
         return self.runner.invoke(
-            app, ["--workspace", str(self.root), "--no-color", *args], input=input
+            app,
+            ["--workspace", str(self.root), "--no-color", *args],
+            input=input,
+            obj=self.connector,
         )
 
     @property
     def sandbox(self) -> Path:
-        return self.root / pipeline.STATE_DIR / pipeline.SANDBOX_FILE
+        return sandbox_data(self.root)
 
     def write(self, relative: str, text: str) -> None:
         path = self.root / relative
@@ -59,31 +73,13 @@ def copy_example(root: Path) -> None:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+def workspace(tmp_path: Path) -> Iterator[Workspace]:
     root = tmp_path / "ws"
     root.mkdir()
     copy_example(root)
     generate(root / "data" / "profiles.duckdb", rows=ROWS, seed=7)
     clock = FakeClock()
-    host = unique_host()
-
-    def factory(project: Project, connection: ActiveCampaignConnection, environ: object) -> Client:
-        assert connection.is_sandbox
-        data = pipeline.state_dir(project) / pipeline.SANDBOX_FILE
-        return Client(
-            "https://sandbox/api/3",
-            SANDBOX_DEFAULT_KEY,
-            host=host,
-            rate_limit=connection.rate_limit,
-            transport=sandbox_transport(data, SandboxSettings(seed=5), clock=clock),
-            clock=clock,
-            sleep=clock.sleep,
-            rng=random.Random(3),
-            retry=RetryPolicy(max_attempts=8),
-        )
-
-    monkeypatch.setattr(pipeline, "default_client", factory)
-    ws = Workspace(root, clock, CliRunner())
+    ws = Workspace(root, clock, CliRunner(), fake_time_connector(clock))
     seeded = ws.sync("sandbox", "seed")
     assert seeded.exit_code == 0, seeded.output
     yield ws

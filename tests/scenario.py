@@ -15,18 +15,16 @@ from pathlib import Path
 import duckdb
 
 from engine import pipeline
-from engine.activecampaign.client import Client
+from engine.activecampaign.connect import Connector
 from engine.activecampaign.retry import RetryPolicy
 from engine.activecampaign.sandbox import (
-    SANDBOX_DEFAULT_KEY,
     SandboxSettings,
     Store,
-    sandbox_transport,
 )
 from engine.contacts import ListStatus
 from engine.manifests.load import load_project
-from engine.manifests.models import ActiveCampaignConnection
 from engine.manifests.project import Project
+from engine.state import sandbox_data
 
 LIST = 7
 MEMBERS, NEW, CHANGED, LEFT, SELF_UNSUBSCRIBED = 10_000, 500, 300, 200, 20
@@ -76,7 +74,7 @@ def build(root: Path) -> None:
     for name, text in MANIFESTS.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text.lstrip())
-    store = Store(root / pipeline.STATE_DIR / pipeline.SANDBOX_FILE)
+    store = Store(sandbox_data(root))
     store.create_list("Club", LIST)
     rows = [(*member(i), ListStatus.ACTIVE.value) for i in range(MEMBERS)]
     rows += [
@@ -113,7 +111,6 @@ from range({left}, {members}) t(i)
 class Scenario:
     project: Project
     clients: pipeline.Clients
-    opened: list[Client]
 
 
 def open_scenario(
@@ -121,24 +118,12 @@ def open_scenario(
 ) -> Scenario:
     """The project plus clients on the in-process sandbox with ActiveCampaign's real limits."""
     project = load_project(root)
-    opened: list[Client] = []
-
-    def factory(project: Project, connection: ActiveCampaignConnection) -> Client:
-        client = Client(
-            "https://sandbox/api/3",
-            SANDBOX_DEFAULT_KEY,
-            host=f"scenario-{id(opened)}",
-            transport=sandbox_transport(
-                pipeline.state_dir(project) / pipeline.SANDBOX_FILE,
-                SandboxSettings(seed=11),
-                clock=clock,
-            ),
-            clock=clock,
-            sleep=sleep,
-            rng=random.Random(5),
-            retry=RetryPolicy(max_attempts=8),
-        )
-        opened.append(client)
-        return client
-
-    return Scenario(project, pipeline.Clients(project, {}, factory), opened)
+    connector = Connector(
+        clock=clock,
+        sleep=sleep,
+        rng=random.Random(5),
+        retry=RetryPolicy(max_attempts=8),
+        sandbox=SandboxSettings(seed=11),
+        sandbox_clock=clock,
+    )
+    return Scenario(project, pipeline.Clients(project, {}, connector))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import itertools
 import logging
+from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 import engine
 from engine.activecampaign.client import Client
-from engine.activecampaign.pacing import WindowLimiter, limits_for
+from engine.activecampaign.connect import Connector
+from engine.activecampaign.pacing import HostLimits, WindowLimiter
 from engine.activecampaign.read.members import read_list
 from engine.activecampaign.retry import RetryPolicy
 from engine.errors import (
@@ -22,8 +25,11 @@ from engine.errors import (
     TransientError,
     UnreachableError,
 )
+from engine.manifests.models import ActiveCampaignConnection, Settings
+from engine.manifests.project import Project
+from engine.pipeline import Clients
 
-from .client_fakes import SECRET, FakeClock, json_response, make_client, scripted, unique_host
+from .client_fakes import SECRET, FakeClock, json_response, make_client, scripted
 
 LIST = {"list": {"id": "3", "name": "Awesome List"}}
 
@@ -35,7 +41,7 @@ def max_in_window(times: list[float], window: float) -> int:
 def test_requests_carry_key_user_agent_and_are_paced_to_the_rate() -> None:
     client, _, sent = make_client(lambda r: json_response(200, LIST))
     for _ in range(21):
-        client.get_list(3)
+        client.check_list(3)
     headers = sent[0].request.headers
     assert headers["Api-Token"] == SECRET
     assert headers["User-Agent"] == f"ac-segment-sync/{engine.__version__}"
@@ -47,20 +53,36 @@ def test_requests_carry_key_user_agent_and_are_paced_to_the_rate() -> None:
 def test_a_lower_connection_rate_is_respected() -> None:
     client, _, sent = make_client(lambda r: json_response(200, LIST), rate_limit=2)
     for _ in range(9):
-        client.get_list(3)
+        client.check_list(3)
     assert max_in_window([s.at for s in sent], 1.0) <= 2
 
 
+def run_clients(clock: FakeClock, *connections: tuple[str, str, float]) -> Clients:
+    """A run's client pool over ``(name, host, rate_limit)`` connections."""
+    destinations = {
+        name: ActiveCampaignConnection(
+            name=name,
+            type="activecampaign",
+            host=host,
+            api_key="${env:AC_API_KEY}",
+            rate_limit=rate,
+        )
+        for name, host, rate in connections
+    }
+    project = Project(Path("."), Settings(), destinations, {}, {}, {})
+    return Clients(project, {}, Connector(clock=clock, sleep=clock.sleep))
+
+
 def test_clients_of_one_host_share_one_pacer_and_the_lowest_rate() -> None:
-    clock, host, log = FakeClock(), unique_host(), []
-    a, _, _ = make_client(lambda r: json_response(200, LIST), clock=clock, host=host, log=log)
-    b, _, _ = make_client(
-        lambda r: json_response(200, LIST), clock=clock, host=host, log=log, rate_limit=4
-    )
-    assert a.limits is b.limits
+    clock, log = FakeClock(), []
+    run = run_clients(clock, ("a", "acct.api-us1.com", 5), ("b", "ACCT.api-us1.com", 4))
+    shared = run.limits(run._project.destinations["a"])
+    assert run.limits(run._project.destinations["b"]) is shared
+    a, _, _ = make_client(lambda r: json_response(200, LIST), clock=clock, log=log, limits=shared)
+    b, _, _ = make_client(lambda r: json_response(200, LIST), clock=clock, log=log, limits=shared)
     for _ in range(10):
-        a.get_list(3)
-        b.get_list(3)
+        a.check_list(3)
+        b.check_list(3)
     assert max_in_window([s.at for s in log], 1.0) <= 4
 
 
@@ -75,21 +97,22 @@ def test_bulk_window_allows_100_a_minute() -> None:
     assert starts[100] - starts[0] >= 60.0
 
 
-def test_registry_is_per_host() -> None:
-    clock = FakeClock()
-    first = limits_for(unique_host(), 5, clock, clock.sleep)
-    assert first is not limits_for(unique_host(), 5, clock, clock.sleep)
+def test_each_account_of_a_run_has_its_own_pacer() -> None:
+    run = run_clients(FakeClock(), ("a", "one.api-us1.com", 5), ("b", "two.api-us1.com", 5))
+    first = run.limits(run._project.destinations["a"])
+    assert first is not run.limits(run._project.destinations["b"])
 
 
 def test_429_waits_as_retry_after_says_and_pauses_the_whole_account() -> None:
-    clock, host, log = FakeClock(), unique_host(), []
+    clock, log = FakeClock(), []
+    shared = HostLimits.make(5, clock, clock.sleep)
     answers = scripted([json_response(429, {}, {"Retry-After": "7"}), json_response(200, LIST)])
-    a, _, _ = make_client(answers, clock=clock, host=host, log=log)
-    b, _, _ = make_client(lambda r: json_response(200, LIST), clock=clock, host=host, log=log)
+    a, _, _ = make_client(answers, clock=clock, log=log, limits=shared)
+    b, _, _ = make_client(lambda r: json_response(200, LIST), clock=clock, log=log, limits=shared)
     t0 = clock.now
-    assert a.get_list(3).name == "Awesome List"
+    a.check_list(3)
     assert log[1].at - log[0].at >= 7.0
-    b.get_list(3)
+    b.check_list(3)
     assert a.stats.rate_limited == 1 and a.stats.retries == 1
     assert a.stats.requests["list"] == 2
     assert clock.now - t0 >= 7.0
@@ -98,7 +121,7 @@ def test_429_waits_as_retry_after_says_and_pauses_the_whole_account() -> None:
 def test_429_without_retry_after_uses_the_default() -> None:
     answers = scripted([json_response(429, {}), json_response(200, LIST)])
     client, _, sent = make_client(answers, retry=RetryPolicy(default_retry_after=3.0))
-    client.get_list(3)
+    client.check_list(3)
     assert sent[1].at - sent[0].at >= 3.0
 
 
@@ -108,7 +131,7 @@ def test_a_429_storm_gives_up_at_the_deadline_with_advice() -> None:
         retry=RetryPolicy(deadline=100.0),
     )
     with pytest.raises(TransientError, match="rate_limit"):
-        client.get_list(3)
+        client.check_list(3)
     assert 3 <= len(sent) <= 5
     assert client.stats.rate_limited == len(sent)
 
@@ -117,7 +140,7 @@ def test_503_burst_is_retried_with_growing_jittered_backoff() -> None:
     answers = scripted([json_response(503, {})] * 4 + [json_response(200, LIST)])
     policy = RetryPolicy(base_delay=1.0, max_delay=4.0)
     client, _clock, sent = make_client(answers, retry=policy)
-    client.get_list(3)
+    client.check_list(3)
     gaps = [b.at - a.at for a, b in itertools.pairwise(sent)]
     assert len(sent) == 5 and client.stats.retries == 4 and client.stats.faults == {"list": 4}
     assert 0.5 <= gaps[0] <= 1.0 + 0.3  # ceiling 1: between half and full (+ pacing)
@@ -129,7 +152,7 @@ def test_backoff_is_reproducible_with_a_seeded_rng() -> None:
     def run() -> list[float]:
         answers = scripted([json_response(502, {})] * 3 + [json_response(200, LIST)])
         client, clock, _ = make_client(answers)
-        client.get_list(3)
+        client.check_list(3)
         return clock.sleeps
 
     assert run() == run()
@@ -145,7 +168,7 @@ def test_backoff_is_reproducible_with_a_seeded_rng() -> None:
 )
 def test_dropped_connections_and_timeouts_are_retried(fault: Exception) -> None:
     client, _, sent = make_client(scripted([fault, fault, json_response(200, LIST)]))
-    assert client.get_list(3).id == 3
+    assert client.check_list(3) is None
     assert len(sent) == 3 and client.stats.retries == 2
 
 
@@ -162,14 +185,14 @@ def test_persistent_5xx_gives_up_after_bounded_attempts() -> None:
         lambda r: json_response(503, {}), retry=RetryPolicy(max_attempts=4)
     )
     with pytest.raises(TransientError, match="503"):
-        client.get_list(3)
+        client.check_list(3)
     assert len(sent) == 4
 
 
 def test_connection_failure_becomes_unreachable_naming_the_host() -> None:
     client, _, sent = make_client(scripted([httpx.ConnectError("Name or service not known")]))
     with pytest.raises(UnreachableError, match=f"cannot reach {client.host}"):
-        client.get_list(3)
+        client.check_list(3)
     assert len(sent) == RetryPolicy().max_attempts
 
 
@@ -177,7 +200,7 @@ def test_403_names_host_and_env_var_and_is_not_retried() -> None:
     body = {"errors": [{"status": 403, "title": "Forbidden"}]}
     client, _, sent = make_client(lambda r: json_response(403, body))
     with pytest.raises(AuthError) as info:
-        client.get_list(3)
+        client.check_list(3)
     message = str(info.value)
     assert f"the API key was rejected by {client.host} (it came from env var AC_API_KEY)" in message
     assert SECRET not in message
@@ -187,7 +210,7 @@ def test_403_names_host_and_env_var_and_is_not_retried() -> None:
 def test_402_is_a_payment_error() -> None:
     client, _, sent = make_client(lambda r: json_response(402, {"message": "payment"}))
     with pytest.raises(PaymentError, match="payment issue"):
-        client.get_list(3)
+        client.check_list(3)
     assert len(sent) == 1
 
 
@@ -195,7 +218,7 @@ def test_missing_list_is_not_found_naming_list_and_host() -> None:
     body = {"message": "No Result found for _List with id 7"}
     client, _, _ = make_client(lambda r: json_response(404, body))
     with pytest.raises(NotFoundError, match=f"list 7 does not exist on {client.host}"):
-        client.get_list(7)
+        client.check_list(7)
 
 
 def test_html_404_means_the_host_is_not_an_api_endpoint() -> None:
@@ -204,7 +227,7 @@ def test_html_404_means_the_host_is_not_an_api_endpoint() -> None:
         lambda r: httpx.Response(404, text=page, headers={"Content-Type": "text/html"})
     )
     with pytest.raises(EndpointError, match="does not look like an ActiveCampaign API endpoint"):
-        client.get_list(7)
+        client.check_list(7)
 
 
 def test_other_client_errors_are_permanent_with_the_message() -> None:
@@ -245,21 +268,21 @@ def test_json_served_as_text_html_is_parsed() -> None:
             headers={"Content-Type": "text/html; charset=UTF-8"},
         )
     )
-    assert client.get_list(5).name == "L"
+    client.check_list(5)  # raises PermanentError unless the body was read as JSON
 
 
 def test_the_key_never_appears_in_repr_or_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     client, _, _ = make_client(lambda r: json_response(403, {}))
     with pytest.raises(AuthError) as info:
-        client.get_list(1)
+        client.check_list(1)
     assert SECRET not in repr(client)
     assert SECRET not in repr(info.value) and SECRET not in str(info.value.__cause__)
     assert SECRET not in caplog.text
 
 
 def test_context_manager_closes() -> None:
-    with Client("http://127.0.0.1:1/api/3", "k", host="127.0.0.1:1") as client:
+    with Client("http://127.0.0.1:1/api/3", SecretStr("k"), host="127.0.0.1:1") as client:
         assert repr(client) == "Client(host='127.0.0.1:1')"
     assert client._http.is_closed
 

@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from engine.activecampaign.client import Client
 from engine.activecampaign.read.members import read_list
@@ -27,7 +28,7 @@ def test_real_pacing_is_never_answered_429(tmp_path: Path) -> None:
     data, settings = serve(tmp_path)
     with (
         running_server(data, settings) as host,
-        Client(f"http://{host}/api/3", "sandbox", host=host) as c,
+        Client(f"http://{host}/api/3", SecretStr("sandbox"), host=host) as c,
     ):
         for _ in range(3):
             assert len(read_list(c, 1, [], []).members) == 5  # 6 requests each
@@ -41,7 +42,7 @@ def test_slow_answers_time_out_and_are_retried_then_reported(tmp_path: Path) -> 
         running_server(data, settings) as host,
         Client(
             f"http://{host}/api/3",
-            "sandbox",
+            SecretStr("sandbox"),
             host=host,
             timeout=0.1,
             retry=policy,
@@ -49,7 +50,7 @@ def test_slow_answers_time_out_and_are_retried_then_reported(tmp_path: Path) -> 
         ) as c,
     ):
         with pytest.raises(TransientError, match="timed out"):
-            c.get_list(1)
+            c.check_list(1)
         assert c.stats.requests["list"] == 2 and c.stats.faults["list"] == 2
 
 
@@ -57,7 +58,7 @@ def test_wrong_key_over_loopback(tmp_path: Path) -> None:
     data, settings = serve(tmp_path)
     with (
         running_server(data, settings) as host,
-        Client(f"http://{host}/api/3", "wrong", host=host, key_env="AC_KEY") as c,
+        Client(f"http://{host}/api/3", SecretStr("wrong"), host=host, key_env="AC_KEY") as c,
         pytest.raises(AuthError, match=f"rejected by {host} \\(it came from env var AC_KEY\\)"),
     ):
-        c.get_list(1)
+        c.check_list(1)

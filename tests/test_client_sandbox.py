@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from engine.activecampaign.client import Client
 from engine.activecampaign.read.members import read_list
@@ -20,7 +21,7 @@ from engine.contacts import CurrentState, ListStatus, removal_marker
 from engine.errors import ConfigError, NotFoundError
 from engine.plan import Membership
 
-from .client_fakes import FakeClock, unique_host
+from .client_fakes import FakeClock
 
 LIST = 12
 
@@ -37,8 +38,8 @@ class Account:
         self.transport = sandbox_transport(path, settings, clock=self.clock)
         self.client = Client(
             "https://sandbox/api/3",
-            settings.api_key,
-            host=unique_host(),
+            SecretStr(settings.api_key),
+            host="sandbox",
             rate_limit=rate_limit,
             transport=self.transport,
             clock=self.clock,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.activecampaign.connect import base_url
 from engine.errors import ConfigError, ManifestError
 from engine.manifests.load import load_project
 from engine.manifests.secrets import resolve_env
@@ -192,4 +193,4 @@ def test_loopback_hosts_may_carry_a_port(workspace: Path, host: str) -> None:
     path = workspace / "connections/ac-prod.yaml"
     path.write_text(path.read_text().replace("acme.api-us1.com", f"'{host}'"))  # [ needs quotes
     project = load_project(workspace, environ={})
-    assert project.destinations["ac-prod"].base_url == f"http://{host}/api/3"
+    assert base_url(project.destinations["ac-prod"].host) == f"http://{host}/api/3"

@@ -7,13 +7,12 @@ import threading
 from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
 
 from engine.activecampaign.client import Client
 from engine.activecampaign.read.members import read_list
 from engine.activecampaign.sandbox import SandboxSettings, Store, sandbox_transport
 from engine.contacts import CurrentState
-
-from .client_fakes import unique_host
 
 LIST = 4
 
@@ -38,8 +37,8 @@ def read(path: Path, settings: SandboxSettings) -> tuple[CurrentState, set[int],
     transport = Recording(sandbox_transport(path, settings))
     with Client(
         "https://sandbox/api/3",
-        settings.api_key,
-        host=unique_host(),
+        SecretStr(settings.api_key),
+        host="sandbox",
         rate_limit=1e6,
         transport=transport,
     ) as client:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from engine.activecampaign.client import Client
 from engine.activecampaign.read.members import read_list
 from engine.activecampaign.sandbox import SandboxSettings, Store, sandbox_transport
 from engine.contacts import CurrentState
-
-from .client_fakes import unique_host
 
 LIST, OTHER = 3, 4
 
@@ -28,8 +28,8 @@ def _read(path: Path) -> tuple[CurrentState, dict[str, int]]:
     settings = SandboxSettings(rate_limit=None)
     with Client(
         "https://sandbox/api/3",
-        settings.api_key,
-        host=unique_host(),
+        SecretStr(settings.api_key),
+        host="sandbox",
         rate_limit=1e6,
         transport=sandbox_transport(path, settings),
     ) as client:

@@ -9,17 +9,21 @@ from __future__ import annotations
 import json
 import re
 import stat
+from dataclasses import fields
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
+from engine.activecampaign.connect import Connector
 from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
+from engine.manifests.models import ActiveCampaignConnection
 from engine.scaffold.sample_data import generate
 from engine.state.lock import export_lock
 
 from .client_fakes import FakeClock
-from .reconcile_fixtures import Workspace, copy_example, workspace
+from .reconcile_fixtures import Workspace, copy_example, fake_time_connector, workspace
 
 __all__ = ["workspace"]
 
@@ -321,16 +325,37 @@ def test_mirror_of_empty_segments_is_refused(workspace: Workspace) -> None:
     assert _active(workspace)["vip"] > 0
 
 
-def test_ctrl_c_during_apply_reports_and_records_what_happened(
-    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from engine import pipeline
+class _CtrlCOnFirstWrite(httpx.BaseTransport):
+    """Ctrl-C arrives as the first write (a bulk import) is about to be sent."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            raise KeyboardInterrupt
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _InterruptingConnector(Connector):
+    def transport(
+        self, connection: ActiveCampaignConnection, sandbox_data: Path
+    ) -> httpx.BaseTransport | None:
+        inner = super().transport(connection, sandbox_data)
+        assert inner is not None
+        return _CtrlCOnFirstWrite(inner)
+
+
+def test_ctrl_c_during_apply_reports_and_records_what_happened(workspace: Workspace) -> None:
     from engine.state import history
 
-    def interrupted(*args: object, **kwargs: object) -> object:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(pipeline, "write_contacts", interrupted)
+    base = fake_time_connector(workspace.clock)
+    workspace.connector = _InterruptingConnector(
+        **{f.name: getattr(base, f.name) for f in fields(base)}
+    )
     result = workspace.sync("apply", "--yes")
     assert result.exit_code == 130
     assert "newsletter: INTERRUPTED: applied 0 of" in result.stdout

@@ -281,7 +281,7 @@ def test_rows_stream_in_chunks_and_progress_is_reported(tmp_path: Path) -> None:
     export = make_export(["many"], fields={"N": "n"})
     project = make_project(tmp_path, [DuckDBSource(name="mem", type="duckdb")], [segment], [export])
     seen: list[int] = []
-    state = desired_state(project, export, progress=seen.append)
+    state = desired_state(project, export, progress=lambda done, _total: seen.append(done))
     assert seen == [CHUNK_ROWS, CHUNK_ROWS * 2, rows]
     assert len(state.contacts) == rows
     assert state.contacts[f"p{rows - 1}@example.com"].field("N") == str(rows - 1)

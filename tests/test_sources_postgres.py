@@ -99,7 +99,9 @@ def test_postgres_streams_with_a_server_side_cursor(pg: PostgresServer, tmp_path
     export = make_export(["many"])
     project = make_project(tmp_path, [source], [segment], [export])
     seen: list[int] = []
-    state = desired_state(project, export, pg.environ, progress=seen.append)
+    state = desired_state(
+        project, export, pg.environ, progress=lambda done, _total: seen.append(done)
+    )
     assert seen == [CHUNK_ROWS, CHUNK_ROWS * 2, rows]
     assert len(state.contacts) == rows
 

@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
+from pydantic import SecretStr
 
 from engine import __version__
 from engine.activecampaign import wire
@@ -38,7 +39,7 @@ from engine.errors import (
 )
 from engine.manifests.models import SANDBOX_HOST
 
-from .pacing import HostLimits, limits_for
+from .pacing import HostLimits
 from .retry import RetryPolicy, parse_retry_after
 from .stats import ClientStats
 
@@ -48,12 +49,6 @@ RETRYABLE_STATUS = frozenset({502, 503, 504})
 # Failures where the request certainly never reached the server: always safe to resend.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _TRANSPORT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
-
-
-@dataclass(frozen=True, slots=True)
-class ListInfo:
-    id: int
-    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,19 +71,22 @@ class _Attempts:
 class Client:
     """A paced, retrying client for one ActiveCampaign account (or the sandbox).
 
-    ``base_url`` is ``https://HOST/api/3`` (``ActiveCampaignConnection.base_url``); ``host``
-    names the account in messages and keys the shared pacer; ``key_env`` is the env var
-    the key came from, named when the key is rejected.
+    ``base_url`` is ``https://HOST/api/3`` (:func:`engine.activecampaign.connect.base_url`);
+    ``host`` names the account in messages; ``key_env`` is the env var the key came from,
+    named when the key is rejected. ``limits`` are the account's pacers, shared by every
+    client of the account in a run (the run owns them); without them the client paces
+    itself alone at ``rate_limit``.
     """
 
     def __init__(
         self,
         base_url: str,
-        api_key: str,
+        api_key: SecretStr,
         *,
         host: str,
         key_env: str | None = None,
         rate_limit: float = 5.0,
+        limits: HostLimits | None = None,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -103,7 +101,7 @@ class Client:
         self.rng = rng if rng is not None else random.Random()
         self.retry = retry or RetryPolicy()
         self.stats = ClientStats()
-        self.limits: HostLimits = limits_for(host, rate_limit, clock, sleep)
+        self.limits = limits or HostLimits.make(rate_limit, clock, sleep)
         # Whether independent paged reads should run at once: yes over a network (answers
         # take a while); a transport may say no (the in-process sandbox, where they only
         # contend for the GIL).
@@ -111,7 +109,7 @@ class Client:
         self._http = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
             headers={
-                "Api-Token": api_key,
+                "Api-Token": api_key.get_secret_value(),
                 "User-Agent": f"ac-segment-sync/{__version__}",
                 "Accept": "application/json",
             },
@@ -332,8 +330,8 @@ class Client:
 
     # ------------------------------------------------------------------ lists
 
-    def get_list(self, list_id: int) -> ListInfo:
-        """The list's id and name; NotFoundError naming the list and host if it is missing."""
+    def check_list(self, list_id: int) -> None:
+        """That the list exists: NotFoundError naming the list and host if it is missing."""
         try:
             body = self.get(f"lists/{int(list_id)}", kind="list")
         except NotFoundError as exc:
@@ -341,10 +339,8 @@ class Client:
                 f"list {list_id} does not exist on {self.host}: check the export's list_id "
                 "(the number in the list's URL in ActiveCampaign)" + sandbox_hint(self.host)
             ) from exc
-        raw = body.get("list") if isinstance(body, dict) else None
-        if not isinstance(raw, dict):
+        if not isinstance(body, dict) or not isinstance(body.get("list"), dict):
             raise PermanentError(f"{self.host} answered GET /api/3/lists/{list_id} without a list")
-        return ListInfo(wire.as_int(raw.get("id"), int(list_id)), str(raw.get("name") or ""))
 
 
 def sandbox_hint(host: str) -> str:

@@ -1,7 +1,7 @@
 """Pacing: the client waits *before* it sends, so that alone on an account it is never
 answered 429 (SPEC §4).
 
-Two kinds of limit, both per account host and shared by everything in the process:
+Two kinds of limit, both per account host and shared by everything in the run:
 
 - :class:`Pacer` spaces request starts evenly (``1/rate`` apart, a burst of one), with a
   small safety margin: the server counts arrivals, and network jitter can bring two
@@ -12,11 +12,12 @@ Two kinds of limit, both per account host and shared by everything in the proces
   100 multi-contact / 20 single-contact requests per minute). A sliding window is stricter
   than a fixed per-minute counter, so it also satisfies a server that counts fixed minutes.
 
-:func:`limits_for` is the module-level registry: one :class:`HostLimits` per (host, clock),
-so every export in the process that talks to one account shares one budget. Clients given
-a fake clock (tests) get their own limiter and never disturb the real one. When two
-connections to the same host ask for different rates, the lowest wins: both are this
-product, and the lowest is what the user promised to stay under.
+:class:`HostLimits` is one account's set. There is no process-wide registry: the run
+(``engine.pipeline.Clients``) owns one per account host and hands it to every client of
+that host, so every export of a run that talks to one account shares one budget. When two
+connections to the same host ask for different rates, the lowest wins
+(:meth:`Pacer.lower_rate`): both are this product, and the lowest is what the user
+promised to stay under.
 
 The limiters are thread-safe: a slot is reserved under a lock, then waited for outside it.
 """
@@ -105,13 +106,6 @@ class WindowLimiter:
             self._sleep(wait)
         return max(wait, 0.0)
 
-    def free_at(self) -> float:
-        """When the next start would be allowed (now, if the window has room)."""
-        with self._lock:
-            if len(self._starts) < self.limit:
-                return self._clock()
-            return self._starts[-self.limit] + self.window
-
 
 @dataclass(frozen=True, slots=True)
 class HostLimits:
@@ -121,35 +115,15 @@ class HostLimits:
     bulk_multi: WindowLimiter
     bulk_single: WindowLimiter
 
+    @classmethod
+    def make(cls, rate: float, clock: Clock, sleep: Sleep) -> HostLimits:
+        """Fresh limits for one account: ``rate`` requests/s and the bulk importer's windows."""
+        window = 60.0 + WINDOW_MARGIN
+        return cls(
+            Pacer(rate, clock, sleep),
+            WindowLimiter(BULK_MULTI_PER_MINUTE, window, clock, sleep),
+            WindowLimiter(BULK_SINGLE_PER_MINUTE, window, clock, sleep),
+        )
+
     def bulk(self, contacts: int) -> WindowLimiter:
         return self.bulk_single if contacts == 1 else self.bulk_multi
-
-
-_registry: dict[tuple[str, object], HostLimits] = {}
-_registry_lock = threading.Lock()
-
-
-def limits_for(host: str, rate: float, clock: Clock, sleep: Sleep) -> HostLimits:
-    """The process-wide limits of ``host`` (created on first use; lowest rate wins)."""
-    key = (host.lower(), _clock_key(clock))
-    with _registry_lock:
-        limits = _registry.get(key)
-        if limits is None:
-            window = 60.0 + WINDOW_MARGIN
-            limits = HostLimits(
-                Pacer(rate, clock, sleep),
-                WindowLimiter(BULK_MULTI_PER_MINUTE, window, clock, sleep),
-                WindowLimiter(BULK_SINGLE_PER_MINUTE, window, clock, sleep),
-            )
-            _registry[key] = limits
-        else:
-            limits.requests.lower_rate(rate)
-        return limits
-
-
-def _clock_key(clock: Clock) -> object:
-    try:
-        hash(clock)
-    except TypeError:
-        return id(clock)
-    return clock

@@ -1,7 +1,8 @@
 """The ``sync`` command line: thin. Parse options, call the core, render, pick the exit code.
 
-Each command group lives in its own module (``engine/cli/<group>.py``) and registers itself
-on :data:`app` when imported below. Exit codes are decided here and in those modules only.
+Each verb lives in its own module (``engine/cli/<verb>.py``) and registers itself on
+:data:`app` when imported below. Exit codes are decided here and in those modules only;
+user errors are turned into one message and exit 1 in one place, :class:`SyncGroup`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import typer
 from typer._click.core import Context as ClickContext
 from typer.core import TyperGroup
 
+from engine.activecampaign.connect import Connector
 from engine.errors import ManifestError, SyncError
+from engine.render.diagnostics import render_diagnostics
 
 from .context import CliState
 
@@ -32,8 +35,7 @@ class SyncGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except ManifestError as exc:
-            for diagnostic in exc.diagnostics:
-                typer.echo(str(diagnostic), err=True)
+            typer.echo(render_diagnostics(exc.diagnostics, color=False), nl=False, err=True)
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
         except SyncError as exc:
@@ -66,12 +68,26 @@ def _global(
     no_color: Annotated[bool, typer.Option("--no-color", help="Plain output.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of bugs.")] = False,
 ) -> None:
-    ctx.obj = CliState.make(workspace, var or [], color=not no_color, debug=debug)
+    # A test may hand in the client factory: ``CliRunner().invoke(app, args, obj=Connector(...))``.
+    connector = ctx.obj if isinstance(ctx.obj, Connector) else None
+    ctx.obj = CliState.make(
+        workspace, var or [], color=not no_color, debug=debug, connector=connector
+    )
 
 
 def _register() -> None:
-    # Imported for their side effect: each module adds its commands to ``app``.
-    from engine.cli import commands  # noqa: F401
+    # Imported for their side effect: each module adds its command(s) to ``app``.
+    from . import (  # noqa: F401
+        apply,
+        codeowners,
+        init,
+        plan,
+        sample_data,
+        sandbox,
+        schema,
+        status,
+        validate,
+    )
 
 
 _register()
@@ -83,7 +99,7 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point: user errors print one message (exit 1); bugs print a notice."""
+    """Console entry point: bugs print a notice (user errors were handled by SyncGroup)."""
     signal.signal(signal.SIGTERM, _terminate)
     try:
         # Without standalone mode click *returns* the code of typer.Exit instead of raising.
@@ -92,14 +108,6 @@ def main(argv: list[str] | None = None) -> int:
             return code
     except SystemExit as exc:  # typer.Exit / click exits
         return int(exc.code or 0)
-    except ManifestError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic, file=sys.stderr)
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except SyncError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     except Exception as exc:
         return _bug(exc, debug="--debug" in (argv if argv is not None else sys.argv))
     return 0

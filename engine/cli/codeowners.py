@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from engine.cli import app
-from engine.manifests.load import load_project
 from engine.scaffold import codeowners
 
 from .context import CliState
@@ -22,7 +21,7 @@ def codeowners_command(
 ) -> None:
     """Write .github/CODEOWNERS from sync.yaml teams and the connections' usable_by."""
     state: CliState = ctx.obj
-    project = load_project(state.workspace, state.vars)
+    project = state.project()
     if check:
         problems = codeowners.codeowners_diagnostics(project)
         for problem in problems:

@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 
 from engine.activecampaign.sandbox import SANDBOX_DEFAULT_KEY, SandboxApp, SandboxSettings, Store
-from engine.activecampaign.sandbox.seed import default_data, seed_project
+from engine.activecampaign.sandbox.seed import seed_project
 from engine.activecampaign.sandbox.server import LOOPBACK, make_server
 from engine.activecampaign.sandbox.store import STATUS_NAMES
 from engine.cli import app
 from engine.errors import ConfigError
+from engine.state import sandbox_data
 
 from .context import CliState
 
@@ -27,7 +28,7 @@ DataOption = Annotated[
 
 def _data(ctx: typer.Context, data: Path | None) -> Path:
     state: CliState = ctx.obj
-    return data if data is not None else default_data(state.workspace)
+    return data if data is not None else sandbox_data(state.workspace)
 
 
 @sandbox_app.command("serve")
@@ -83,10 +84,8 @@ def serve(
 @sandbox_app.command("seed")
 def seed(ctx: typer.Context, data: DataOption = None) -> None:
     """Create the lists and custom fields the workspace's sandbox exports need."""
-    from engine.manifests.load import load_project
-
     state: CliState = ctx.obj
-    project = load_project(state.workspace, state.vars)
+    project = state.project()
     store = Store(_data(ctx, data))
     try:
         seeded = seed_project(store, project)

@@ -139,13 +139,6 @@ class ActiveCampaignConnection(Model):
     def is_sandbox(self) -> bool:
         return self.host == SANDBOX_HOST
 
-    @property
-    def base_url(self) -> str:
-        """``https://HOST/api/3``; plain http only for loopback hosts (tests, sandbox serve)."""
-        name, _ = split_host(self.host)
-        scheme = "http" if is_loopback(name) else "https"
-        return f"{scheme}://{self.host}/api/3"
-
 
 class DuckDBSource(Model):
     """A DuckDB database file (or in-memory, for segments that only read CSV/Parquet)."""

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import yaml
+from pydantic import SecretStr
 
 from engine.errors import ConfigError, Diagnostic, Location
 
@@ -154,3 +155,15 @@ def resolve_env(text: str, environ: Mapping[str, str], where: str) -> str:
         return environ[name]
 
     return ENV_REF.sub(repl, text)
+
+
+def resolve_secret(text: str, environ: Mapping[str, str], where: str) -> SecretStr:
+    """:func:`resolve_env` for a secret (an API key): held as a ``SecretStr``, so no repr,
+    f-string or log line can print it."""
+    return SecretStr(resolve_env(text, environ, where))
+
+
+def env_name(text: str) -> str | None:
+    """``NAME`` when ``text`` is exactly one ``${env:NAME}`` reference (to name it in errors)."""
+    ref = ENV_REF.fullmatch(text)
+    return ref.group(1) if ref else None

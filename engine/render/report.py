@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from engine.apply import ApplyReport
+from engine.apply import ApplyReport, Outcome
 
 from .lines import Mask, mask_email, same
 
@@ -25,11 +25,11 @@ def outcome_line(report: ApplyReport) -> str:
     planned = sum(report.planned.values())
     applied = sum(report.applied.values())
     match report.outcome:
-        case "no-changes":
+        case Outcome.NO_CHANGES:
             return f"{report.export}: no changes"
-        case "refused":
+        case Outcome.REFUSED:
             return f"{report.export}: REFUSED, nothing applied"
-        case "applied":
+        case Outcome.APPLIED:
             done = _counts(report.applied)
             return f"{report.export}: applied {applied:,} of {planned:,} ({done})"
         case _:

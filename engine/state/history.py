@@ -30,7 +30,7 @@ class RunRecord:
     list_id: str
     who: str
     commit: str | None
-    outcome: str  # applied | partial | failed | refused | no-changes
+    outcome: str  # an engine.apply.Outcome value (applied, partial, ...)
     counts: Mapping[str, int] = field(default_factory=dict)
     rejected: tuple[tuple[str, str], ...] = ()  # (email, reason): ActiveCampaign refused them
     not_applied: tuple[tuple[str, str], ...] = ()  # (email, why): not attempted/confirmed

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import yaml
+from pydantic import SecretStr
 
 HERE = Path(__file__).parent
 FIXTURES = HERE.parent / "fixtures" / "activecampaign"
@@ -162,9 +163,9 @@ def record() -> None:
     recorder = vcr.VCR(
         cassette_library_dir=str(out), record_mode="all", filter_headers=["Api-Token"]
     )
-    with Client(f"https://{host}/api/3", key, host=host, key_env="AC_API_KEY") as client:
+    with Client(f"https://{host}/api/3", SecretStr(key), host=host, key_env="AC_API_KEY") as client:
         with recorder.use_cassette("get_list.yaml"):
-            client.get_list(list_id)
+            client.check_list(list_id)
         with recorder.use_cassette("read_list.yaml"):
             read_list(client, list_id, [], [])
     for path in out.glob("*.yaml"):

@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 
 import engine.cli
 from engine.activecampaign.sandbox import Store
-from engine.activecampaign.sandbox.seed import default_data, seed
+from engine.activecampaign.sandbox.seed import seed
+from engine.state import sandbox_data
 
 
 def invoke(*args: str) -> str:
@@ -35,7 +36,7 @@ def test_seed_lists_and_reset_commands_on_the_example_workspace(tmp_path: Path) 
     invoke("init", str(workspace))
     out = invoke("--workspace", str(workspace), "sandbox", "seed")
     assert out.startswith("list ")
-    data = default_data(workspace)
+    data = sandbox_data(workspace)
     assert data.exists()
     store = Store(data)
     [summary, *_] = store.list_summaries()

@@ -43,10 +43,8 @@ emails are trimmed and lower-cased; ``Contact.fields`` holds exactly the mapped 
 
 from __future__ import annotations
 
-import gc
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -54,8 +52,10 @@ from engine.activecampaign import wire
 from engine.activecampaign.client import Client
 from engine.activecampaign.lookup import PAGE, field_ids, find_tag
 from engine.contacts import Contact, CurrentState, ListStatus, Member, removal_marker
+from engine.memory import young_collections_only
+from engine.progress import Step
 
-from .streams import SHARED_MAX, Pages, Progress, Shared, run, share_value
+from .streams import SHARED_MAX, Pages, Shared, run, share_value
 from .values import first_values, read_values
 
 READ_STATUSES = (
@@ -107,7 +107,7 @@ def read_list(
     list_id: int,
     perstags: Sequence[str],
     tags: Sequence[str],
-    progress: Progress | None = None,
+    progress: Step | None = None,
     *,
     workers: int | None = None,
 ) -> CurrentState:
@@ -121,7 +121,7 @@ def read_list(
     """
     if workers is None:
         workers = STREAMS if client.parallel_reads else 1
-    with _young_collections_only() as collect:
+    with young_collections_only() as collect:
         return _read(client, list_id, perstags, tags, Pages(progress, collect), workers)
 
 
@@ -133,7 +133,7 @@ def _read(
     pages: Pages,
     workers: int,
 ) -> CurrentState:
-    client.get_list(list_id)
+    client.check_list(list_id)
     fields = field_ids(client, perstags, list_id)
     marker = removal_marker(list_id)
     tag_ids = {name: find_tag(client, name) for name in dict.fromkeys([*tags, marker])}
@@ -160,32 +160,6 @@ def _read(
         marker=marker,
     )
     return CurrentState.of(str(list_id), members)
-
-
-@contextmanager
-def _young_collections_only() -> Iterator[Callable[[], object]]:
-    """Automatic cycle collection off while a list is read; the caller collects the young
-    generation after every page instead (with the function yielded).
-
-    Each page's httpx response is a small reference cycle holding the page's bytes, so
-    young collections are still needed; but the automatic full collections would rescan
-    every member already read (and the desired state, read before) again and again: 6.5 s
-    of a 71 s read of a 1,000,000-member list. What survives stays in the middle
-    generation while the list is read; at the end it is moved to the oldest one without a
-    scan (``gc.freeze`` + ``gc.unfreeze``): re-enabling collection with millions of
-    objects in the middle generation made the next allocation scan them all (1.6 s).
-    Nothing changes when collection was off.
-    """
-    if not gc.isenabled():
-        yield lambda: None
-        return
-    gc.disable()
-    try:
-        yield partial(gc.collect, 0)
-    finally:
-        gc.freeze()
-        gc.unfreeze()
-        gc.enable()
 
 
 def _status_stream(

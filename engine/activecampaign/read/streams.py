@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-Progress = Callable[[int, int | None], None]
+from engine.progress import Step
 
 Shared = dict[str | None, str | None]
 """Repeated values (countries, dates, first names) mapped to one shared string object."""
@@ -19,7 +19,7 @@ Shared = dict[str | None, str | None]
 class Pages:
     """Counts pages read and estimates the total (None until anything is known)."""
 
-    def __init__(self, callback: Progress | None, collect: Callable[[], object]) -> None:
+    def __init__(self, callback: Step | None, collect: Callable[[], object]) -> None:
         self._callback = callback
         self._collect = collect
         self.read = 0

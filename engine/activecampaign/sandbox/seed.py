@@ -8,18 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from engine.manifests.project import Project
 
 from .store import Store
-
-DEFAULT_DATA = Path(".sync") / "sandbox.sqlite3"
-
-
-def default_data(workspace: Path) -> Path:
-    """``<workspace>/.sync/sandbox.sqlite3``: where ``host: sandbox`` keeps its data."""
-    return workspace / DEFAULT_DATA
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from engine.apply import ContactWrite, Rejection
 from engine.contacts import removal_marker
 from engine.errors import DestinationError
 from engine.plan import Membership
+from engine.progress import Tally
 
 MAX_CONTACTS = 250
 MAX_BYTES = 399_999
@@ -53,14 +54,14 @@ class Encoded:
 
 
 @dataclass(slots=True)
-class Outcome:
+class Settled:
     """A builder of per-contact outcomes (the writer freezes it into a WriteReport)."""
 
     applied: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     unknown: list[Rejection] = field(default_factory=list)
 
-    def extend(self, other: Outcome) -> None:
+    def extend(self, other: Settled) -> None:
         self.applied += other.applied
         self.rejected += other.rejected
         self.unknown += other.unknown
@@ -118,7 +119,7 @@ def batches(encoded: Sequence[Encoded]) -> Iterator[list[Encoded]]:
 
 
 def prepare(
-    writes: Sequence[ContactWrite], list_id: int, fields: Mapping[str, str], outcome: Outcome
+    writes: Sequence[ContactWrite], list_id: int, fields: Mapping[str, str], outcome: Settled
 ) -> list[Encoded]:
     """Encode the writes; contacts that cannot be sent are rejected into ``outcome``."""
     encoded = []
@@ -141,7 +142,7 @@ class Queued:
     queued_at: float
 
 
-def submit(client: Client, batch: list[Encoded], outcome: Outcome) -> Queued | None:
+def submit(client: Client, batch: list[Encoded], outcome: Settled) -> Queued | None:
     """Send one batch until it is queued; named contacts are rejected and dropped."""
     for _ in range(MAX_RESENDS):
         if not batch:
@@ -198,7 +199,7 @@ class FollowPolicy:
     deadline: float = 900.0
 
 
-def follow(client: Client, queued: Queued, policy: FollowPolicy, outcome: Outcome) -> None:
+def follow(client: Client, queued: Queued, policy: FollowPolicy, outcome: Settled) -> None:
     """Poll ``import/info`` until the batch ends or the deadline passes."""
     interval = policy.first_poll
     next_poll = queued.queued_at + policy.first_poll
@@ -230,7 +231,7 @@ def follow(client: Client, queued: Queued, policy: FollowPolicy, outcome: Outcom
         next_poll = client.clock() + interval
 
 
-def _record(queued: Queued, status: str, body: dict[str, Any], outcome: Outcome) -> None:
+def _record(queued: Queued, status: str, body: dict[str, Any], outcome: Settled) -> None:
     failed = _failed_emails(body.get("failure"))
     for email in queued.emails:
         if email in failed:
@@ -258,8 +259,8 @@ def _failed_emails(raw: object) -> dict[str, str]:
 def import_all(
     client: Client,
     encoded: Sequence[Encoded],
-    outcome: Outcome,
-    progress: Callable[[int], None],
+    outcome: Settled,
+    progress: Tally,
     policy: FollowPolicy | None = None,
 ) -> None:
     """Submit every batch and follow it; at most MAX_PENDING batches in flight (the number
@@ -280,9 +281,9 @@ def import_all(
         try:
             queued = submit(client, batch, outcome)
         except DestinationError as exc:
-            progress(_give_up(exc, batch, todo, outcome, outcome.rejected[before:]))
+            progress.add(_give_up(exc, batch, todo, outcome, outcome.rejected[before:]))
             break
-        progress(len(outcome.rejected) - before + len(outcome.unknown) - unknown_before)
+        progress.add(len(outcome.rejected) - before + len(outcome.unknown) - unknown_before)
         if queued is not None:
             pending.append(queued)
         while len(pending) >= MAX_PENDING:
@@ -295,7 +296,7 @@ def _give_up(
     exc: DestinationError,
     batch: list[Encoded],
     todo: deque[list[Encoded]],
-    outcome: Outcome,
+    outcome: Settled,
     named: Sequence[Rejection],
 ) -> int:
     """After ``batch`` could not be sent: its contacts are unknown (it may have been queued)
@@ -315,8 +316,8 @@ def _follow_one(
     client: Client,
     queued: Queued,
     policy: FollowPolicy,
-    outcome: Outcome,
-    progress: Callable[[int], None],
+    outcome: Settled,
+    progress: Tally,
 ) -> None:
     follow(client, queued, policy, outcome)
-    progress(len(queued.emails))
+    progress.add(len(queued.emails))

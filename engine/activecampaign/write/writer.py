@@ -22,7 +22,7 @@ before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from engine.activecampaign import wire
@@ -33,8 +33,9 @@ from engine.apply import ContactWrite, Rejection, WriteReport
 from engine.contacts import ListStatus, removal_marker
 from engine.errors import DestinationError
 from engine.plan import Membership
+from engine.progress import Step, Tally
 
-from .bulk import Outcome, email_problem, import_all, prepare
+from .bulk import Settled, email_problem, import_all, prepare
 
 SMALL = 10
 _SYNC_NAMES = {"first_name": "firstName", "last_name": "lastName", "phone": "phone"}
@@ -57,39 +58,33 @@ def write_contacts(
     client: Client,
     list_id: int,
     writes: Sequence[ContactWrite],
-    progress: Callable[[int, int], None] | None = None,
+    progress: Step | None = None,
 ) -> WriteReport:
     """Apply ``writes`` to list ``list_id``; per contact: applied, rejected or unknown."""
     before = client.stats.snapshot()
     perstags = sorted({perstag for w in writes for perstag in w.custom_values})
     ctx = _Context(client, list_id, field_ids(client, perstags, list_id))
-    outcome = Outcome()
-    done = 0
-
-    def advance(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress is not None and count:
-            progress(done, len(writes))
+    outcome = Settled()
+    tally = Tally(progress, len(writes))
 
     rest = [w for w in writes if w.membership is not Membership.RESUBSCRIBE]
     for write in writes:
         if write.membership is Membership.RESUBSCRIBE:
             follow_up = _resubscribe(ctx, write, outcome)
             if follow_up is None:
-                advance(1)
+                tally.add(1)
             else:
                 rest.append(follow_up)
     if len(rest) <= SMALL:
         for write in rest:
             _write_one(ctx, write, outcome)
-            advance(1)
+            tally.add(1)
     else:
-        import_all(client, prepare(rest, list_id, ctx.fields, outcome), outcome, advance)
+        import_all(client, prepare(rest, list_id, ctx.fields, outcome), outcome, tally)
     return _report(client, before, outcome)
 
 
-def _report(client: Client, before: StatsSnapshot, outcome: Outcome) -> WriteReport:
+def _report(client: Client, before: StatsSnapshot, outcome: Settled) -> WriteReport:
     after = client.stats.snapshot()
     requests = {
         kind: count - before.requests.get(kind, 0)
@@ -105,7 +100,7 @@ def _report(client: Client, before: StatsSnapshot, outcome: Outcome) -> WriteRep
     )
 
 
-def _resubscribe(ctx: _Context, write: ContactWrite, outcome: Outcome) -> ContactWrite | None:
+def _resubscribe(ctx: _Context, write: ContactWrite, outcome: Settled) -> ContactWrite | None:
     """Re-subscribe; returns the KEEP write still to do (None when finished or failed)."""
     client = ctx.client
     try:
@@ -155,7 +150,7 @@ def _drop_marker(ctx: _Context, contact_id: str) -> None:
             )
 
 
-def _write_one(ctx: _Context, write: ContactWrite, outcome: Outcome) -> None:
+def _write_one(ctx: _Context, write: ContactWrite, outcome: Settled) -> None:
     """The small path for one contact: sync, membership, tags."""
     problem = email_problem(write.email)
     if problem:

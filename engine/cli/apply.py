@@ -1,0 +1,138 @@
+"""``sync apply``: apply a saved plan exactly, or plan then apply (engine.pipeline)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine import pipeline
+from engine.apply import ApplyReport
+from engine.errors import ConfigError
+from engine.manifests import Project
+from engine.plan import Plan
+from engine.progress import Progress
+from engine.render.report import render_report_markdown, render_report_text
+
+from . import app
+from .common import (
+    AllowRemovals,
+    ExportOpt,
+    Format,
+    ReportFormat,
+    ShowEmails,
+    progress_for,
+    render_plan,
+)
+from .context import CliState
+
+
+@app.command()
+def apply(
+    ctx: typer.Context,
+    planfile: Annotated[
+        Path | None, typer.Argument(help="A plan saved by sync plan --out.")
+    ] = None,
+    export: ExportOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    due: Annotated[
+        bool, typer.Option("--due", help="Only exports whose schedule is due (scheduled runs).")
+    ] = False,
+    since: Annotated[
+        datetime | None,
+        typer.Option("--since", help="With --due: catch up fire times since this UTC time."),
+    ] = None,
+    now: Annotated[
+        datetime | None,
+        typer.Option("--now", help="With --due: act as a run started at this UTC time."),
+    ] = None,
+    report_fmt: Annotated[
+        ReportFormat, typer.Option("--format", help="text or markdown (job summaries).")
+    ] = ReportFormat.text,
+    show_emails: ShowEmails = False,
+    allow_removals: AllowRemovals = False,
+) -> None:
+    """Apply a saved plan exactly, or plan then apply (asking first on a terminal)."""
+    state: CliState = ctx.obj
+    fmt = Format(report_fmt.value)
+    if (now or since) and not due:
+        raise ConfigError("--now and --since go with --due (a scheduled run)")
+    if planfile is not None and (export or due):
+        raise ConfigError("a saved plan is applied whole: do not combine PLANFILE with -e/--due")
+    project = state.project()
+    names = list(export or ())
+    if due:
+        names = _due(project, names, since, now or datetime.now(UTC))
+        if not names:
+            typer.echo("No export is due.")
+            return
+    progress = progress_for(fmt)
+    review = _Review(state, fmt, show_emails, progress, ask=planfile is None and not yes)
+    with pipeline.Clients(project, connector=state.connector) as clients:
+        done = pipeline.plan_and_apply(
+            project,
+            clients,
+            review,
+            planfile=planfile,
+            names=names,
+            allow_removals=allow_removals,
+            progress=progress,
+        )
+    progress.close()
+    if not done.reports:
+        return
+    _finish(list(done.reports), fmt, show_emails)
+    if any(r.interrupted for r in done.reports):
+        started = {r.export for r in done.reports}
+        for name in (p.export for p in done.plan.exports if p.export not in started):
+            typer.echo(f"{name}: not started (the run was interrupted)", err=True)
+        raise typer.Exit(130)
+
+
+class _Review:
+    """Shows the plan; says whether to apply it (asking on a terminal unless --yes)."""
+
+    def __init__(
+        self, state: CliState, fmt: Format, show_emails: bool, progress: Progress, *, ask: bool
+    ) -> None:
+        self.state, self.fmt, self.show_emails = state, fmt, show_emails
+        self.progress, self.ask = progress, ask
+
+    def __call__(self, plan: Plan) -> bool:
+        self.progress.close()
+        typer.echo(render_plan(plan, self.fmt, self.state, self.show_emails), nl=False)
+        if not plan.has_changes and not plan.refused:
+            typer.echo("Nothing to apply.")
+            return False
+        if self.ask:
+            _confirm()
+        return True
+
+
+def _due(project: Project, named: list[str], since: datetime | None, now: datetime) -> list[str]:
+    """The due exports (rule: engine.schedule); ``--now`` rehearses another start time."""
+    due = pipeline.due_exports(project, named, since, now)
+    for item in due:
+        why = "caught up (missed run)" if item.caught_up else "due"
+        typer.echo(f"{item.name}: {why} for {item.fire_time:%Y-%m-%d %H:%M} UTC", err=True)
+    return [item.name for item in due]
+
+
+def _confirm() -> None:
+    if not sys.stdin.isatty():
+        raise ConfigError("not a terminal: pass --yes to apply without confirmation")
+    if not typer.confirm("Apply these changes to ActiveCampaign?", default=False):
+        typer.echo("Nothing applied.")
+        raise typer.Exit(1)
+
+
+def _finish(reports: list[ApplyReport], fmt: Format, show_emails: bool) -> None:
+    if fmt is Format.markdown:
+        typer.echo(render_report_markdown(reports, show_emails=show_emails), nl=False)
+    else:
+        typer.echo(render_report_text(reports), nl=False)
+    if not all(r.ok for r in reports) and not any(r.interrupted for r in reports):
+        raise typer.Exit(1)

@@ -1,0 +1,54 @@
+"""What ``sync plan`` and ``sync apply`` share: output formats, options, rendering a plan."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from engine.plan import Plan
+from engine.progress import Progress, Silent
+from engine.render import render_json, render_markdown, render_text
+from engine.render.progress import LineProgress
+
+from .context import CliState
+
+
+class Format(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+
+
+ExportOpt = Annotated[
+    list[str] | None,
+    typer.Option("--export", "-e", help="Only this export (repeatable)."),
+]
+ShowEmails = Annotated[
+    bool, typer.Option("--show-emails", help="Markdown: do not mask email addresses.")
+]
+AllowRemovals = Annotated[
+    bool,
+    typer.Option("--allow-removals", help="Mirror: allow removals above limits.max_removals."),
+]
+
+
+def render_plan(plan: Plan, fmt: Format, state: CliState, show_emails: bool) -> str:
+    match fmt:
+        case Format.json:
+            return render_json(plan)
+        case Format.markdown:
+            return render_markdown(plan, show_emails=show_emails)
+        case Format.text:
+            return render_text(plan, color=state.color and sys.stdout.isatty())
+
+
+def progress_for(fmt: Format) -> Progress:
+    return Silent() if fmt is Format.json and not sys.stderr.isatty() else LineProgress()
