@@ -28,12 +28,10 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import assert_never
 
+from .contacts import FIELD_PREFIX, STANDARD_FIELDS
 from .errors import DestinationError
 from .plan import Action, Change, ExportPlan, Membership
 from .progress import Step
-
-STANDARD_FIELDS = ("first_name", "last_name", "phone")
-FIELD_PREFIX = "fields."
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,12 @@ from dataclasses import dataclass, field
 from enum import Enum
 from operator import attrgetter
 
+STANDARD_FIELDS = ("first_name", "last_name", "phone")
+"""The standard contact fields an export may map (besides ``email``), by their plan names."""
+
+FIELD_PREFIX = "fields."
+"""Plan names of custom fields: ``fields.<PERSTAG>``."""
+
 FieldValues = tuple[tuple[str, str | None], ...]
 """Custom field values as ``(PERSTAG, value)`` pairs, sorted by perstag."""
 

@@ -36,12 +36,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import assert_never
 
-from engine.manifests.models import DEFAULT_MAX_PROFILES, Export, RemovalLimit, parse_removal_limit
+from engine.manifests.models import DEFAULT_MAX_PROFILES, Export, RemovalLimit
 
-from .contacts import Contact, CurrentState, DesiredState, ListStatus, Member
+from .contacts import (
+    FIELD_PREFIX,
+    STANDARD_FIELDS,
+    Contact,
+    CurrentState,
+    DesiredState,
+    ListStatus,
+    Member,
+)
 from .plan import Action, Change, Membership, Value
 
-STANDARD_FIELDS = ("first_name", "last_name", "phone")
 DEFAULT_REMOVAL_LIMIT = RemovalLimit(10.0, percent=True)  # limits.max_removals: 10%
 
 
@@ -66,7 +73,7 @@ class Policy:
             clear_nulls=export.clear_nulls,
             tags=frozenset(export.mapping.tags),
             max_profiles=export.limits.max_profiles,
-            removal_limit=parse_removal_limit(export.limits.max_removals),
+            removal_limit=export.limits.removal_limit,
             allow_removals=allow_removals,
         )
 
@@ -83,15 +90,11 @@ class DiffResult:
     skipped: tuple[Change, ...]
     unchanged: int
 
-    def count(self, action: Action) -> int:
-        pool = self.skipped if action is Action.SKIP else self.changes
-        return sum(1 for change in pool if change.action is action)
-
 
 def value_of(contact: Contact, name: str) -> str | None:
     """A contact's value for a plan field name (``first_name``, ``fields.TAG``, ...)."""
-    if name.startswith("fields."):
-        return contact.field(name.removeprefix("fields."))
+    if name.startswith(FIELD_PREFIX):
+        return contact.field(name.removeprefix(FIELD_PREFIX))
     if name in STANDARD_FIELDS:
         value: str | None = getattr(contact, name)
         return value

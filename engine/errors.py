@@ -19,9 +19,12 @@ else that escapes is a bug: the CLI prints a short notice, and the traceback wit
     │       ├── NotFoundError       404 with a JSON body: e.g. the list does not exist
     │       ├── EndpointError       HTML 404: the host is not an ActiveCampaign API endpoint
     │       └── UnreachableError    DNS or connection failure after retries
-    ├── PlanRefused                 a guard refused the plan (limits, removals, consent, empty)
     ├── StalePlanError              a saved plan no longer matches the list or the manifests
     └── LockError                   another apply of the same export is running
+
+A guard's refusal (limits, removals, consent, an emptied mirror) is not an exception: the
+refused plan is still made and shown, with its reasons (``ExportPlan.refusals``), apply
+never runs it, and the CLI exits 1.
 
 Third-party exceptions are translated once, at the I/O boundary, with ``raise ... from exc``.
 Messages name what is involved (file:line, export, list, host) and what to do; secrets never
@@ -131,10 +134,6 @@ class EndpointError(PermanentError):
 
 class UnreachableError(PermanentError):
     """DNS or connection failure that persisted through the retries."""
-
-
-class PlanRefused(SyncError):
-    """A guard refused the plan: limits, removals, consent, or an emptied list."""
 
 
 class StalePlanError(SyncError):

@@ -15,8 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.apply import ContactWrite, write_of
-from engine.contacts import Contact, CurrentState, DesiredState, ListStatus, Member, removal_marker
-from engine.diff import STANDARD_FIELDS, Policy, diff, value_of
+from engine.contacts import (
+    STANDARD_FIELDS,
+    Contact,
+    CurrentState,
+    DesiredState,
+    ListStatus,
+    Member,
+    removal_marker,
+)
+from engine.diff import Policy, diff, value_of
 from engine.plan import Membership
 
 LIST_ID = "12"

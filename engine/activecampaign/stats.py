@@ -20,10 +20,6 @@ class StatsSnapshot:
     retries: int
     faults: Mapping[str, int]  # by kind: 502/503/504 answers, timeouts, dropped connections
 
-    @property
-    def total_requests(self) -> int:
-        return sum(self.requests.values())
-
 
 @dataclass(slots=True)
 class ClientStats:

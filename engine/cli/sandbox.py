@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from engine.activecampaign.connect import base_url
 from engine.activecampaign.sandbox import SANDBOX_DEFAULT_KEY, SandboxApp, SandboxSettings, Store
 from engine.activecampaign.sandbox.seed import seed_project
 from engine.activecampaign.sandbox.server import LOOPBACK, make_server
@@ -69,7 +70,7 @@ def serve(
     application = SandboxApp.open(_data(ctx, data), settings)
     server = make_server(application, port)
     typer.echo(
-        f"sandbox serving http://{LOOPBACK}:{server.server_address[1]}/api/3 "
+        f"sandbox serving {base_url(f'{LOOPBACK}:{server.server_address[1]}')} "
         f"(data: {application.sandbox.store.path}); Ctrl-C stops it"
     )
     try:

@@ -18,14 +18,14 @@ Templates run in Jinja's sandbox with undefined names as errors (a typo such as
 from __future__ import annotations
 
 import re
-import sys
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from types import FrameType
 from typing import Any
 
 import jinja2
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.errors import Diagnostic, Location
@@ -34,6 +34,7 @@ from .diagnostics import did_you_mean
 from .secrets import EnvUse
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+FUNCTIONS = frozenset({"var", "env_var"})
 _MISSING: Any = object()
 
 
@@ -54,16 +55,15 @@ class _Calls:
     env_uses: list[EnvUse] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def where(self, function: str, name: object) -> Location:
-        line = _template_line(self.label)
+    def where(self, function: str, name: object, line: int) -> Location:
         text = self.source_lines[line - 1] if 0 < line <= len(self.source_lines) else ""
         found = re.search(rf"\b{function}\(\s*['\"]{re.escape(str(name))}['\"]", text)
         col = found.start() + 1 if found else (text.find("{") + 1 or 1)
         return Location(self.label, line, col)
 
-    def var(self, name: object, default: object = _MISSING) -> object:
+    def var(self, line: int, name: object, default: object = _MISSING) -> object:
         if not isinstance(name, str):
-            self._error("var", name, "var() takes the variable's name as a quoted string")
+            self._error("var", name, line, "var() takes the variable's name as a quoted string")
             return ""
         if name in self.variables:
             return self.variables[name]
@@ -73,45 +73,54 @@ class _Calls:
         self._error(
             "var",
             name,
+            line,
             f"var '{name}' is not defined and has no default: add it under vars: in sync.yaml, "
             f"pass --var {name}=VALUE, or write var('{name}', DEFAULT){hint}",
         )
         return ""
 
-    def env_var(self, name: object, default: object = _MISSING) -> str:
+    def env_var(self, line: int, name: object, default: object = _MISSING) -> str:
         if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
-            self._error("env_var", name, f"env_var({name!r}): not an environment variable name")
+            message = f"env_var({name!r}): not an environment variable name"
+            self._error("env_var", name, line, message)
             return ""
         has_default = default is not _MISSING
         text_default = None if not has_default or default is None else str(default)
-        self.env_uses.append(EnvUse(name, text_default, has_default, self.where("env_var", name)))
+        where = self.where("env_var", name, line)
+        self.env_uses.append(EnvUse(name, text_default, has_default, where))
         return f"${{env:{name}}}"
 
-    def _error(self, function: str, name: object, message: str) -> None:
-        self.diagnostics.append(Diagnostic(self.where(function, name), message))
+    def _error(self, function: str, name: object, line: int, message: str) -> None:
+        self.diagnostics.append(Diagnostic(self.where(function, name, line), message))
 
 
-def _template_line(label: str) -> int:
-    """The template line being rendered, read from the frame of the compiled template.
+class CallLines(Extension):
+    """Hands every ``var(...)`` / ``env_var(...)`` call its own template line.
 
-    Jinja compiles a template to Python code whose ``debug_info`` global maps template lines
-    to code lines (what Jinja itself uses to rewrite tracebacks). 0 when not found.
+    Through Jinja's public token-stream hook (:meth:`Extension.filter_stream`), a call
+    ``var('x', 5)`` on line 7 is compiled as ``var(7, 'x', 5)``: the functions then know
+    where they were written, so a diagnostic points at the call (a missing var, a bad
+    ``env_var`` name). Attribute calls (``obj.var(...)``) are left alone.
     """
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code.co_filename == label:
-            return _corresponding_line(str(frame.f_globals.get("debug_info", "")), frame.f_lineno)
-        frame = frame.f_back
-    return 0
 
-
-def _corresponding_line(debug_info: str, code_line: int) -> int:
-    pairs = [tuple(int(n) for n in item.split("=")) for item in debug_info.split("&") if item]
-    best = 1
-    for template_line, compiled_line in pairs:
-        if compiled_line <= code_line:
-            best = template_line
-    return best
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        before: Token | None = None
+        previous: Token | None = None
+        for token in stream:
+            called = (
+                token.type == "lparen"
+                and previous is not None
+                and previous.type == "name"
+                and previous.value in FUNCTIONS
+                and not (before is not None and before.type == "dot")
+            )
+            yield token
+            if called:
+                assert previous is not None
+                # Jinja's lexer stores an int in an integer token too (the stub says str).
+                yield Token(previous.lineno, "integer", previous.lineno)  # type: ignore[arg-type]
+                yield Token(previous.lineno, "comma", ",")
+            before, previous = previous, token
 
 
 def _environment() -> SandboxedEnvironment:
@@ -120,6 +129,7 @@ def _environment() -> SandboxedEnvironment:
         keep_trailing_newline=True,
         autoescape=False,
         finalize=lambda value: "" if value is None else value,
+        extensions=[CallLines],
     )
 
 

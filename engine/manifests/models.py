@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from engine.contacts import STANDARD_FIELDS
+
 from .secrets import ENV_REF
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -218,7 +220,7 @@ class FieldMapping(Model):
     def columns(self) -> dict[str, str]:
         """Plan field name -> source column, for every mapped value."""
         out = {"email": self.email}
-        for key in ("first_name", "last_name", "phone"):
+        for key in STANDARD_FIELDS:
             column = getattr(self, key)
             if column:
                 out[key] = column

@@ -110,9 +110,6 @@ class Change:
         return tags if isinstance(tags, tuple) else ()
 
 
-SUMMARY_KEYS = ("add", "update", "remove", "unchanged", "skipped", "invalid")
-
-
 @dataclass(frozen=True, slots=True)
 class ExportPlan:
     """One export's plan against one list. ``refusals`` non-empty: shown, never applied."""

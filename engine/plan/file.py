@@ -21,7 +21,6 @@ from engine.errors import ConfigError
 from engine.plan import (
     ACTION_ORDER,
     FORMAT_VERSION,
-    SUMMARY_KEYS,
     Action,
     Change,
     ExportPlan,
@@ -35,7 +34,6 @@ from engine.plan import (
 __all__ = [
     "ACTION_ORDER",
     "FORMAT_VERSION",
-    "SUMMARY_KEYS",
     "Action",
     "Change",
     "ExportPlan",

@@ -20,11 +20,17 @@ from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import Any
 
-from engine.contacts import Conflict, Contact, DesiredState, InvalidRow
+from engine.contacts import (
+    FIELD_PREFIX,
+    STANDARD_FIELDS,
+    Conflict,
+    Contact,
+    DesiredState,
+    InvalidRow,
+)
 from engine.emails import email_problem, is_valid, normalise_email
 from engine.values import format_value, formatter_for
 
-NAMES = ("first_name", "last_name", "phone")
 MEMO_LIMIT = 20_000  # distinct values remembered per column: bounds the memo's memory
 _ROW_BITS = 40  # origin = segment index << 40 | row number (a segment of < 10**12 rows)
 _FIRST_ROW = -1  # in a pending conflict: "the contact's first row", looked up at the end
@@ -66,11 +72,11 @@ class Layout:
 
     @classmethod
     def of(cls, segment: str, index: int, positions: Mapping[str, int]) -> Layout:
-        first, last, phone = (positions.get(key, -1) for key in NAMES)
+        first, last, phone = (positions.get(key, -1) for key in STANDARD_FIELDS)
         fields = sorted(
-            (key.removeprefix("fields."), pos)
+            (key.removeprefix(FIELD_PREFIX), pos)
             for key, pos in positions.items()
-            if key.startswith("fields.")
+            if key.startswith(FIELD_PREFIX)
         )
         return cls(segment, index, positions["email"], (first, last, phone), tuple(fields))
 
@@ -122,7 +128,7 @@ class Builder:
         ]
         names = [
             self._column(key, None, columns, at)
-            for key, at in zip(NAMES, layout.names, strict=True)
+            for key, at in zip(STANDARD_FIELDS, layout.names, strict=True)
         ]
         pairs = [self._column(f"fields.{tag}", tag, columns, at) for tag, at in layout.fields]
         made = map(
@@ -169,7 +175,7 @@ class Builder:
     def _merge(self, kept: Contact, new: Contact, origin: int) -> None:
         """Same person again: fill unknown values, report differing known ones."""
         updates: dict[str, Any] = {}
-        for name in NAMES:
+        for name in STANDARD_FIELDS:
             value = self._settle(kept.email, name, getattr(kept, name), getattr(new, name), origin)
             if value is not None:
                 updates[name] = value

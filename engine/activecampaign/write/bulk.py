@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from engine.activecampaign import wire
 from engine.activecampaign.client import Client
 from engine.apply import ContactWrite, Rejection
 from engine.contacts import removal_marker
+from engine.emails import email_problem
 from engine.errors import DestinationError
 from engine.plan import Membership
 from engine.progress import Tally
@@ -37,9 +37,6 @@ MAX_CONTACTS = 250
 MAX_BYTES = 399_999
 MAX_RESENDS = 10
 MAX_PENDING = 20
-
-_SPECIAL = r"\s\"(),:;<>@\[\\\]"
-EMAIL_RULES = re.compile(rf"[^{_SPECIAL}]+@[^{_SPECIAL}]+\.[A-Za-z]{{2,}}")
 
 FAILED_REASON = (
     "ActiveCampaign's import did not create or update this contact (listed as a failure by "
@@ -65,13 +62,6 @@ class Settled:
         self.applied += other.applied
         self.rejected += other.rejected
         self.unknown += other.unknown
-
-
-def email_problem(email: str) -> str | None:
-    """Why the bulk importer would refuse this address (its documented rules), or None."""
-    if not EMAIL_RULES.fullmatch(email):
-        return "invalid email: ActiveCampaign needs name@domain.tld without special characters"
-    return None
 
 
 def encode(write: ContactWrite, list_id: int, fields: Mapping[str, str]) -> dict[str, Any]:

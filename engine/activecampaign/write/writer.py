@@ -31,11 +31,12 @@ from engine.activecampaign.lookup import ensure_tag, field_ids, find_tag
 from engine.activecampaign.stats import StatsSnapshot
 from engine.apply import ContactWrite, Rejection, WriteReport
 from engine.contacts import ListStatus, removal_marker
+from engine.emails import email_problem
 from engine.errors import DestinationError
 from engine.plan import Membership
 from engine.progress import Step, Tally
 
-from .bulk import Settled, email_problem, import_all, prepare
+from .bulk import Settled, import_all, prepare
 
 SMALL = 10
 _SYNC_NAMES = {"first_name": "firstName", "last_name": "lastName", "phone": "phone"}
