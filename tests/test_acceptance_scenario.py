@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine import pipeline
-from engine.activecampaign.read.members import read_list
+from engine.activecampaign.read import read_list
 from engine.contacts import ListStatus
 
 from .client_fakes import FakeClock

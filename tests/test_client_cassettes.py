@@ -16,7 +16,7 @@ import vcr
 from pydantic import SecretStr
 
 from engine.activecampaign.client import Client
-from engine.activecampaign.read.members import read_list
+from engine.activecampaign.read import read_list
 from engine.activecampaign.write.writer import write_contacts
 from engine.apply import ContactWrite
 from engine.contacts import ListStatus

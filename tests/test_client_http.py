@@ -14,7 +14,7 @@ import engine
 from engine.activecampaign.client import Client
 from engine.activecampaign.connect import Connector
 from engine.activecampaign.pacing import HostLimits, WindowLimiter
-from engine.activecampaign.read.members import read_list
+from engine.activecampaign.read import read_list
 from engine.activecampaign.retry import RetryPolicy
 from engine.errors import (
     AuthError,

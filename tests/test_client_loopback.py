@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from engine.activecampaign.client import Client
-from engine.activecampaign.read.members import read_list
+from engine.activecampaign.read import read_list
 from engine.activecampaign.retry import RetryPolicy
 from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
 from engine.errors import AuthError, TransientError

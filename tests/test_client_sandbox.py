@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from engine.activecampaign.client import Client
-from engine.activecampaign.read.members import read_list
+from engine.activecampaign.read import read_list
 from engine.activecampaign.retry import RetryPolicy
 from engine.activecampaign.sandbox import SandboxSettings, Store, sandbox_transport
 from engine.activecampaign.write import bulk

@@ -20,10 +20,18 @@ def recorded_body(name: str) -> bytes:
 
 
 def generic_contacts(raw: bytes) -> wire.Page[wire.ContactValues]:
-    """The reference: ``json.loads`` and parse's helpers, as every page was read before."""
+    """The reference: ``json.loads`` and parse's helpers, as every page was read before
+    (side-loaded ``fieldValues``: a list when the answer has the key, else None)."""
     body = wire.json_value(raw)
+    side = body.get("fieldValues") if isinstance(body, dict) else None
+    values = None
+    if side is not None:
+        values = [
+            (wire.as_id(v.get("contact")), wire.as_id(v.get("field")), wire.text(v.get("value")))
+            for v in wire.items(body, "fieldValues")
+        ]
     return wire.Page(
-        [wire.contact_values(c) for c in wire.items(body, "contacts")], wire.total(body)
+        [wire.contact_values(c) for c in wire.items(body, "contacts")], wire.total(body), values
     )
 
 
@@ -74,15 +82,20 @@ def test_values_are_normalised_like_the_rest_of_the_product() -> None:
         {
             "contacts": [
                 {"id": 7, "email": " Ann@Example.COM ", "firstName": "", "lastName": None},
-                {"id": "8", "email": "bo@example.com", "phone": 5551234},
+                {
+                    "id": "8",
+                    "email": "bo@example.com",
+                    "phone": 5551234,
+                    "udate": "2026-11-30T10:00:00-05:00",
+                },
             ],
             "meta": {"total": "2"},
         }
     ).encode()
     assert wire.contacts(raw) == wire.Page(
         [
-            ("7", "ann@example.com", None, None, None),
-            ("8", "bo@example.com", None, None, "5551234"),
+            ("7", "ann@example.com", None, None, None, None),
+            ("8", "bo@example.com", None, None, "5551234", "2026-11-30T10:00:00-05:00"),
         ],
         2,
     )

@@ -10,7 +10,7 @@ import httpx
 from pydantic import SecretStr
 
 from engine.activecampaign.client import Client
-from engine.activecampaign.read.members import read_list
+from engine.activecampaign.read import read_list
 from engine.activecampaign.sandbox import SandboxSettings, Store, sandbox_transport
 from engine.contacts import CurrentState
 

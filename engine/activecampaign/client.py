@@ -18,7 +18,8 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -57,6 +58,18 @@ class Reply:
 
     status: int
     body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def date(self) -> float | None:
+        """The server's clock when it answered (its ``Date`` header), epoch seconds."""
+        raw = self.headers.get("date")
+        if not raw:
+            return None
+        try:
+            return parsedate_to_datetime(raw).timestamp()
+        except (TypeError, ValueError):
+            return None
 
 
 @dataclass(slots=True)
@@ -186,8 +199,8 @@ class Client:
                 self._after_transport_error(exc, method, path, attempts, safe)
                 continue
             if decode is not None and response.is_success:
-                return Reply(response.status_code, decode(response.content))
-            reply = Reply(response.status_code, wire.json_body(response))
+                return Reply(response.status_code, decode(response.content), response.headers)
+            reply = Reply(response.status_code, wire.json_body(response), response.headers)
             if response.is_success or (reply.status in accept and not self._is_rate_limit(reply)):
                 return reply
             if reply.status in RETRYABLE_STATUS:
@@ -330,17 +343,19 @@ class Client:
 
     # ------------------------------------------------------------------ lists
 
-    def check_list(self, list_id: int) -> None:
-        """That the list exists: NotFoundError naming the list and host if it is missing."""
+    def check_list(self, list_id: int) -> float | None:
+        """That the list exists (NotFoundError naming the list and host if it is missing);
+        returns the server's clock as it answered (its ``Date`` header), or None."""
         try:
-            body = self.get(f"lists/{int(list_id)}", kind="list")
+            reply = self.request("GET", f"lists/{int(list_id)}", kind="list")
         except NotFoundError as exc:
             raise NotFoundError(
                 f"list {list_id} does not exist on {self.host}: check the export's list_id "
                 "(the number in the list's URL in ActiveCampaign)" + sandbox_hint(self.host)
             ) from exc
-        if not isinstance(body, dict) or not isinstance(body.get("list"), dict):
+        if not isinstance(reply.body, dict) or not isinstance(reply.body.get("list"), dict):
             raise PermanentError(f"{self.host} answered GET /api/3/lists/{list_id} without a list")
+        return reply.date
 
 
 def sandbox_hint(host: str) -> str:

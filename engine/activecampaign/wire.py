@@ -155,13 +155,14 @@ def is_bulk_rate_limited(body: object) -> bool:
     return "rate limit" in str(body.get("message", "")).lower()
 
 
-ContactValues = tuple[str, str, str | None, str | None, str | None]
+ContactValues = tuple[str, str, str | None, str | None, str | None, str | None]
+"""A contact as read: id, email, first name, last name, phone, ``udate`` (as sent)."""
 
 
 def contact_values(raw: Mapping[str, Any]) -> ContactValues:
     """A contact record (camelCase, as ``GET /contacts`` and ``contact/sync`` return it) as
-    a plain tuple (id, email, first name, last name, phone): what a million-member read
-    keeps."""
+    a plain tuple (id, email, first name, last name, phone, udate): what a million-member
+    read keeps."""
     get = raw.get
     return (
         as_id(get("id")),
@@ -169,6 +170,7 @@ def contact_values(raw: Mapping[str, Any]) -> ContactValues:
         text(get("firstName")),
         text(get("lastName")),
         text(get("phone")),
+        text(get("udate")),
     )
 
 
@@ -185,16 +187,21 @@ T = TypeVar("T")
 Scalar = str | int | float | bool | None
 
 
+FieldValueRow = tuple[str, str, str | None]
+"""A custom field value as read: contact id, field id, value (``None`` when unset)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of a collection: its entries, and ``meta.total`` (None when absent)."""
+    """One page of a collection: its entries, and ``meta.total`` (None when absent).
+
+    A contacts page asked with ``include=fieldValues`` also carries the side-loaded values
+    of its contacts (``field_values``; None when the answer had no such array).
+    """
 
     items: list[T]
     total: int | None
-
-
-FieldValueRow = tuple[str, str, str | None]
-"""A custom field value as read: contact id, field id, value (``None`` when unset)."""
+    field_values: list[FieldValueRow] | None = None
 
 
 class _Meta(msgspec.Struct):
@@ -207,17 +214,19 @@ class _Contact(msgspec.Struct):
     firstName: Scalar = None
     lastName: Scalar = None
     phone: Scalar = None
-
-
-class _Contacts(msgspec.Struct):
-    contacts: list[_Contact] | None = None
-    meta: _Meta | None = None
+    udate: Scalar = None
 
 
 class _FieldValue(msgspec.Struct):
     contact: Scalar = None
     field: Scalar = None
     value: Scalar = None
+
+
+class _Contacts(msgspec.Struct):
+    contacts: list[_Contact] | None = None
+    fieldValues: list[_FieldValue] | None = None
+    meta: _Meta | None = None
 
 
 class _FieldValues(msgspec.Struct):
@@ -231,17 +240,26 @@ _UNFIT = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
 
 
 def contacts(raw: bytes) -> Page[ContactValues]:
-    """A ``GET /contacts`` page as (id, email, first name, last name, phone) tuples,
-    normalised as :func:`contact_values` does."""
+    """A ``GET /contacts`` page as (id, email, first name, last name, phone, udate) tuples,
+    normalised as :func:`contact_values` does, with side-loaded field values if any."""
     try:
         body = _CONTACTS.decode(raw)
     except _UNFIT:
-        return _generic(raw, "contacts", contact_values)
+        return _generic_contacts(raw)
     rows = [
-        (as_id(c.id), normalise_email(c.email), text(c.firstName), text(c.lastName), text(c.phone))
+        (
+            as_id(c.id),
+            normalise_email(c.email),
+            text(c.firstName),
+            text(c.lastName),
+            text(c.phone),
+            text(c.udate),
+        )
         for c in body.contacts or ()
     ]
-    return Page(rows, _total(body.meta))
+    side = body.fieldValues
+    values = None if side is None else [_field_value_row(v) for v in side]
+    return Page(rows, _total(body.meta), values)
 
 
 def field_values(raw: bytes) -> Page[FieldValueRow]:
@@ -251,8 +269,12 @@ def field_values(raw: bytes) -> Page[FieldValueRow]:
         body = _FIELD_VALUES.decode(raw)
     except _UNFIT:
         return _generic(raw, "fieldValues", _field_value)
-    rows = [(as_id(v.contact), as_id(v.field), text(v.value)) for v in body.fieldValues or ()]
+    rows = [_field_value_row(v) for v in body.fieldValues or ()]
     return Page(rows, _total(body.meta))
+
+
+def _field_value_row(v: _FieldValue) -> FieldValueRow:
+    return as_id(v.contact), as_id(v.field), text(v.value)
 
 
 def objects(key: str) -> Callable[[bytes], Page[JSONObject]]:
@@ -267,6 +289,14 @@ def objects(key: str) -> Callable[[bytes], Page[JSONObject]]:
 def _generic(raw: bytes, key: str, row: Callable[[JSONObject], T]) -> Page[T]:
     body = json_value(raw)
     return Page([row(entry) for entry in items(body, key)], total(body))
+
+
+def _generic_contacts(raw: bytes) -> Page[ContactValues]:
+    body = json_value(raw)
+    rows = [contact_values(entry) for entry in items(body, "contacts")]
+    side = body.get("fieldValues") if isinstance(body, Mapping) else None
+    values = [_field_value(v) for v in items(body, "fieldValues")] if side is not None else None
+    return Page(rows, total(body), values)
 
 
 def _total(meta: _Meta | None) -> int | None:

@@ -154,7 +154,7 @@ def record() -> None:
     import vcr  # a test dependency; only needed here
 
     from engine.activecampaign.client import Client
-    from engine.activecampaign.read.members import read_list
+    from engine.activecampaign.read import read_list
 
     host, key = os.environ["AC_HOST"], os.environ["AC_API_KEY"]
     list_id = int(os.environ.get("AC_LIST_ID", "1"))

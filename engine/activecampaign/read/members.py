@@ -1,4 +1,4 @@
-"""Reading one list's current state for the plan (read-only; only GET requests).
+"""Reading a list's members: paged streams and assembling members (read-only; GETs only).
 
 What is read, and how (the cheapest documented means):
 
@@ -36,6 +36,11 @@ Total, for a list with n_S members per status, k mapped fields and t mapped tags
 e.g. 10,000 active members, nobody else, 2 fields set on those 10,000 only, 1 tag on all:
 1 + 1 + (100+1+1+1) + (100+100) + (1+100) + (1+1) = 409 requests, ~82 s at 5 requests/s.
 
+With ``include=fieldValues`` verified on the account (:mod:`.sideload`), step 4 is not
+needed: the values come with the contact pages of step 3 (a full read of a 1,000,000-member
+list with two fields: ~10,000 requests instead of ~29,000). Reading only what changed since
+a snapshot is :mod:`.incremental`; :mod:`.lists` decides which read a list gets.
+
 Values: ``""`` from ActiveCampaign becomes ``None`` (empty is unknown on both sides);
 emails are trimmed and lower-cased; ``Contact.fields`` holds exactly the mapped perstags
 (missing -> None); ``Contact.tags`` only the mapped tags the contact has.
@@ -44,19 +49,17 @@ emails are trimmed and lower-cased; ``Contact.fields`` holds exactly the mapped 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from engine.activecampaign import wire
 from engine.activecampaign.client import Client
 from engine.activecampaign.lookup import PAGE, field_ids, find_tag
-from engine.contacts import Contact, CurrentState, ListStatus, Member, removal_marker
-from engine.memory import young_collections_only
-from engine.progress import Step
+from engine.contacts import Contact, ListStatus, Member, removal_marker
 
-from .streams import SHARED_MAX, Pages, Shared, run, share_value
-from .values import first_values, read_values
+from .streams import SHARED_MAX, Pages, Shared, share_value
 
 READ_STATUSES = (
     ListStatus.ACTIVE,
@@ -66,14 +69,43 @@ READ_STATUSES = (
 )
 
 Row = wire.ContactValues
-"""A member as read: contact id, email, first name, last name, phone."""
+"""A member as read: contact id, email, first name, last name, phone, udate."""
+
+Columns = dict[str, dict[str, str | None]]
+"""Custom field values, a column per field: perstag -> {contact id: value}."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookups:
+    """What a list read resolves first: mapped perstag -> field id, tag -> tag id (None:
+    the tag does not exist on the account), and the removal marker's name."""
+
+    fields: Mapping[str, str]
+    tag_ids: Mapping[str, str | None]
+    marker: str
+    perstags: tuple[str, ...]  # the mapped perstags, sorted (Contact.fields order)
+    tags: tuple[str, ...]  # the mapped tags
+
+    @classmethod
+    def read(
+        cls, client: Client, list_id: int, perstags: Sequence[str], tags: Sequence[str]
+    ) -> Lookups:
+        fields = field_ids(client, perstags, list_id)
+        marker = removal_marker(list_id)
+        names = dict.fromkeys([*tags, marker])
+        tag_ids = {name: find_tag(client, name) for name in names}
+        return cls(fields, tag_ids, marker, tuple(sorted(perstags)), tuple(tags))
+
+    @property
+    def perstag_of(self) -> dict[str, str]:
+        """field id -> perstag."""
+        return {field_id: perstag for perstag, field_id in self.fields.items()}
 
 
 def contact_pages(
     client: Client, params: Mapping[str, Any], pages: Pages, key: str
-) -> Iterator[list[Row]]:
-    """``GET /contacts`` pages, ``orders[id]=ASC`` and ``id_greater`` (SPEC §4), as
-    (id, email, first name, last name, phone) rows.
+) -> Iterator[wire.Page[Row]]:
+    """``GET /contacts`` pages, ``orders[id]=ASC`` and ``id_greater`` (SPEC §4).
 
     Stops at a short page, unless the first page's ``meta.total`` says more remain (a
     server capping ``limit`` below 100 would otherwise cut the list short).
@@ -88,7 +120,7 @@ def contact_pages(
             if expected is not None and expected >= 0:
                 pages.expect(key, max(1, math.ceil(expected / PAGE)))
         pages.tick()
-        yield rows
+        yield page
         seen += len(rows)
         top = max((wire.as_int(row[0]) for row in rows), default=0)
         if top <= last:
@@ -98,127 +130,150 @@ def contact_pages(
         last = top
 
 
-STREAMS = 3
-"""Paged streams read at once (threads); the client's pacer caps the rate whatever this is."""
+def count(client: Client, list_id: int, status: ListStatus) -> int | None:
+    """How many members the list has in ``status`` (``meta.total`` of a 1-contact page)."""
+    params = {"listid": list_id, "status": status.value, "limit": 1}
+    return client.get_as("contacts", wire.contacts, kind="counts", params=params).total
 
 
-def read_list(
+@dataclass(slots=True)
+class StatusRows:
+    """One status stream as read: its rows, and the side-loaded values of those rows
+    (``None`` when the pages carried none: ``include`` not asked, or not honoured)."""
+
+    rows: list[Row] = field(default_factory=list)
+    values: Columns | None = None
+
+    @property
+    def sideload_missing(self) -> bool:
+        """Rows came, but no page carried side-loaded values (include not honoured)."""
+        return bool(self.rows) and self.values is None
+
+
+def status_stream(
     client: Client,
     list_id: int,
-    perstags: Sequence[str],
-    tags: Sequence[str],
-    progress: Step | None = None,
-    *,
-    workers: int | None = None,
-) -> CurrentState:
-    """Every member of the list (all statuses read), mapped values, and the fingerprint.
-
-    The independent paged streams (one per status, per mapped field, per tag) run on
-    ``workers`` threads sharing the client, so its one pacer per account keeps the total
-    rate: against a real account a few requests in flight are what it takes to use the 5
-    requests/s budget when one answer takes longer than 200 ms. ``workers`` defaults to
-    :data:`STREAMS`, or 1 when the client says parallel reads do not help.
-    """
-    if workers is None:
-        workers = STREAMS if client.parallel_reads else 1
-    with young_collections_only() as collect:
-        return _read(client, list_id, perstags, tags, Pages(progress, collect), workers)
-
-
-def _read(
-    client: Client,
-    list_id: int,
-    perstags: Sequence[str],
-    tags: Sequence[str],
+    status: ListStatus,
     pages: Pages,
-    workers: int,
-) -> CurrentState:
-    client.check_list(list_id)
-    fields = field_ids(client, perstags, list_id)
-    marker = removal_marker(list_id)
-    tag_ids = {name: find_tag(client, name) for name in dict.fromkeys([*tags, marker])}
-    jobs: dict[str, Callable[[], Any]] = {}
-    shared: Shared = {}
-    for status in READ_STATUSES:
-        key = f"status:{status.value}"
-        pages.expect(key, 1)
-        jobs[key] = partial(_status_stream, client, list_id, status, pages, shared)
-    for perstag, field_id in fields.items():
-        pages.expect(f"field:{perstag}", 1)
-        jobs[f"field:{perstag}"] = partial(first_values, client, field_id, pages, shared)
-    for name, tag_id in tag_ids.items():
-        if tag_id is not None:
-            jobs[f"tagged:{name}"] = partial(_tag_stream, client, list_id, name, tag_id, pages)
-    done = run(jobs, workers)
-    ids = [row[0] for s in READ_STATUSES for row in done[f"status:{s.value}"]]
-    done.update(read_values(client, fields, done, ids, pages, shared, workers))
-    members = _assemble(
-        done,
-        perstags,
-        tags,
-        tagged={name: done.get(f"tagged:{name}", set()) for name in tag_ids},
-        marker=marker,
-    )
-    return CurrentState.of(str(list_id), members)
-
-
-def _status_stream(
-    client: Client, list_id: int, status: ListStatus, pages: Pages, shared: Shared
-) -> list[Row]:
-    params = {"listid": list_id, "status": status.value}
-    found: list[Row] = []
+    shared: Shared,
+    *,
+    since: str | None = None,
+    include: Lookups | None = None,
+) -> StatusRows:
+    """The members in ``status`` (changed since ``since`` when given); with ``include``
+    their mapped field values come with the pages (``include=fieldValues``)."""
+    params: dict[str, Any] = {"listid": list_id, "status": status.value}
+    if since is not None:
+        params["filters[updated_after]"] = since
+    if include is not None:
+        params["include"] = "fieldValues"
+    found = StatusRows()
     share = partial(share_value, shared)
-    for page in contact_pages(client, params, pages, f"status:{status.value}"):
-        for cid, email, first, last, phone in page:
+    perstag_of = include.perstag_of if include is not None else {}
+    key = f"status:{status.value}"
+    for page in contact_pages(client, params, pages, key):
+        for cid, email, first, last, phone, udate in page.items:
             if email and cid:
-                found.append((cid, email, share(first), share(last), phone))
+                found.rows.append((cid, email, share(first), share(last), phone, udate))
+        if include is not None and page.field_values is not None:
+            if found.values is None:
+                found.values = {p: {} for p in include.perstags}
+            columns = found.values
+            for contact, field_id, value in page.field_values:
+                perstag = perstag_of.get(field_id)
+                if perstag is not None:
+                    columns[perstag][contact] = share(value)
     return found
 
 
-def _tag_stream(client: Client, list_id: int, name: str, tag_id: str, pages: Pages) -> set[str]:
-    params = {"listid": list_id, "tagid": tag_id}
-    pages.expect(f"tagged:{name}", 1)
+def tag_stream(
+    client: Client,
+    list_id: int,
+    name: str,
+    tag_id: str,
+    pages: Pages,
+    *,
+    since: str | None = None,
+) -> set[str]:
+    """Ids of the list's members carrying the tag (changed since ``since`` when given)."""
+    params: dict[str, Any] = {"listid": list_id, "tagid": tag_id}
+    if since is not None:
+        params["filters[updated_after]"] = since
+    key = f"tagged:{name}" + (":since" if since else "")
+    pages.expect(key, 1)
     tagged: set[str] = set()
-    for page in contact_pages(client, params, pages, f"tagged:{name}"):
-        tagged.update(row[0] for row in page)
+    for page in contact_pages(client, params, pages, key):
+        tagged.update(row[0] for row in page.items)
     return tagged
 
 
-def _assemble(
-    done: Mapping[str, Any],
-    perstags: Sequence[str],
-    tags: Sequence[str],
-    tagged: Mapping[str, set[str]],
-    marker: str,
-) -> Iterator[Member]:
-    """Members in status order (a contact seen in two statuses keeps the first).
+class Assembler:
+    """Builds Members from rows, values and tags, sharing repeated objects.
 
     Repeated values (countries, dates, first names) share one string object (the streams
     share them as they read), and so do repeated ``(perstag, value)`` pairs and tag sets,
-    which keeps a million-member state small. Field values are taken out of the streams'
-    maps as they are used, so what was read is freed while the members are built.
+    which keeps a million-member state small.
     """
-    columns = [(p, done.get(f"field:{p}", {})) for p in sorted(perstags)]
-    pairs: dict[tuple[str, str | None], tuple[str, str | None]] = {}
-    tag_sets: dict[frozenset[str], frozenset[str]] = {}
-    removed = tagged.get(marker, set())
-    seen: set[str] = set()
+
+    def __init__(self, lookups: Lookups) -> None:
+        self.lookups = lookups
+        self._pairs: dict[tuple[str, str | None], tuple[str, str | None]] = {}
+        self._tag_sets: dict[frozenset[str], frozenset[str]] = {}
+
+    def pair(self, pair: tuple[str, str | None]) -> tuple[str, str | None]:
+        if len(self._pairs) >= SHARED_MAX:
+            return pair
+        return self._pairs.setdefault(pair, pair)
+
+    def tag_set(self, tags: Iterable[str]) -> frozenset[str]:
+        own = frozenset(tags)
+        return self._tag_sets.setdefault(own, own)
+
+    def member(
+        self,
+        row: Row,
+        status: ListStatus,
+        values: Mapping[str, str | None],
+        tags: frozenset[str],
+        removed: bool,
+    ) -> Member:
+        cid, email, first, last, phone, _ = row
+        pair = self.pair
+        fields = tuple([pair((p, values.get(p))) for p in self.lookups.perstags])
+        return Member(Contact(email, first, last, phone, fields, tags), status, cid, removed)
+
+
+def assemble_columns(
+    assembler: Assembler,
+    streams: Mapping[ListStatus, list[Row]],
+    columns: Mapping[str, dict[str, str | None]],
+    tagged: Mapping[str, set[str]],
+) -> tuple[dict[str, Member], dict[str, str | None]]:
+    """Members by contact id (and their udates) from whole streams (a full read).
+
+    Statuses in READ_STATUSES order; a contact seen in two statuses keeps the first. Field
+    values come as one column per perstag (contact id -> value), taken out of the columns
+    as they are used, so what was read is freed while the members are built.
+    """
+    lookups = assembler.lookups
+    cols = [(p, columns.get(p, {})) for p in lookups.perstags]
+    removed = tagged.get(lookups.marker, set())
+    mapped = [(t, tagged.get(t, set())) for t in lookups.tags]
     no_tags: frozenset[str] = frozenset()
-    share = partial(_pair, pairs)
+    pair, tag_set = assembler.pair, assembler.tag_set
+    members: dict[str, Member] = {}
+    udates: dict[str, str | None] = {}
     for status in READ_STATUSES:
-        for cid, email, first, last, phone in _drain(done[f"status:{status.value}"]):
-            if cid in seen:
+        for cid, email, first, last, phone, udate in _drain(streams.get(status, [])):
+            if cid in members:
                 continue
-            seen.add(cid)
             # Positional arguments and a list comprehension: this runs once per member.
-            fields = tuple([share((p, col.pop(cid, None))) for p, col in columns])
-            if tags:
-                own = frozenset(t for t in tags if cid in tagged[t])
-                own = tag_sets.setdefault(own, own)
-            else:
-                own = no_tags
+            fields = tuple([pair((p, col.pop(cid, None))) for p, col in cols])
+            own = tag_set(t for t, ids in mapped if cid in ids) if mapped else no_tags
             contact = Contact(email, first, last, phone, fields, own)
-            yield Member(contact, status, cid, cid in removed)
+            members[cid] = Member(contact, status, cid, cid in removed)
+            udates[cid] = udate
+    return members, udates
 
 
 def _drain(rows: list[Row], chunk: int = 50_000) -> Iterator[Row]:
@@ -227,11 +282,3 @@ def _drain(rows: list[Row], chunk: int = 50_000) -> Iterator[Row]:
         taken = rows[:chunk]
         del rows[:chunk]
         yield from taken
-
-
-def _pair(
-    pairs: dict[tuple[str, str | None], tuple[str, str | None]], pair: tuple[str, str | None]
-) -> tuple[str, str | None]:
-    if len(pairs) >= SHARED_MAX:
-        return pair
-    return pairs.setdefault(pair, pair)

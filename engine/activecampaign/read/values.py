@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any
 
 from engine.activecampaign import wire
 from engine.activecampaign.client import Client
@@ -44,28 +43,32 @@ def first_values(
     return values, (max(0, math.ceil(total / PAGE) - 1) if total is not None else None)
 
 
+BY_FIELD = "by field"
+BY_MEMBER = "by member"
+
+
 def read_values(
     client: Client,
     fields: Mapping[str, str],
-    done: Mapping[str, Any],
+    first: Mapping[str, tuple[FieldValues, int | None]],
     members: Sequence[str],
     pages: Pages,
     shared: Shared,
     workers: int,
-) -> dict[str, FieldValues]:
-    """Every mapped field's values (``field:PERSTAG`` -> contact id -> value), the cheaper
-    way; ``done`` holds each field's :func:`first_values` under ``field:PERSTAG``."""
-    first: dict[str, tuple[FieldValues, int | None]] = {p: done[f"field:{p}"] for p in fields}
+) -> tuple[dict[str, FieldValues], str]:
+    """Every mapped field's values (perstag -> contact id -> value) for ``members``, the
+    cheaper way, and which it was (:data:`BY_FIELD` or :data:`BY_MEMBER`); ``first`` holds
+    each field's :func:`first_values`."""
     remaining = [left for _, left in first.values()]
     if None not in remaining and len(members) < sum(r or 0 for r in remaining):
         pages.expect("by-member", len(members))
-        return _values_by_member(client, fields, members, pages, shared, workers)
+        return _values_by_member(client, fields, members, pages, shared, workers), BY_MEMBER
     more = [p for p, (_, left) in first.items() if left != 0]
     found = run(
         {p: partial(_rest_of_field, client, fields[p], first[p][0], pages, shared) for p in more},
         workers,
     )
-    return {f"field:{p}": found.get(p, first[p][0]) for p in fields}
+    return {p: found.get(p, first[p][0]) for p in fields}, BY_FIELD
 
 
 def _rest_of_field(
@@ -111,4 +114,4 @@ def _values_by_member(
                 columns[perstag][cid] = share_value(shared, value)
 
     for_each(one, list(dict.fromkeys(members)), workers)
-    return {f"field:{p}": column for p, column in columns.items()}
+    return columns

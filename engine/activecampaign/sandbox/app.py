@@ -10,12 +10,16 @@ Order of checks for each request (each can end it):
 4. the account's rate limit: 429 with ``Retry-After``, ``RateLimit-Limit`` and
    ``RateLimit-Remaining`` (the last two also on every admitted answer);
 5. due bulk batches are processed, then the endpoint runs.
+
+Every answer carries a ``Date`` header from the sandbox's clock (the real service's answers
+do; the product takes a read's watermark from it).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +86,7 @@ class SandboxApp:
         response = self.handle(Request.from_environ(environ))
         payload = response.encode()
         headers = [("Content-Type", response.content_type), ("Content-Length", str(len(payload)))]
+        headers.append(("Date", formatdate(self.sandbox.clock(), usegmt=True)))
         headers.extend(response.headers.items())
         start_response(f"{response.status} {REASONS.get(response.status, '')}", headers)
         return [payload]

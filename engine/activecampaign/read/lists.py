@@ -1,0 +1,420 @@
+"""Reading a list for a plan: in full, or only what changed since its snapshot.
+
+A **full read** (:mod:`.members`' docstring has its cost) reads every member of every
+status. An **incremental read** starts from the :class:`~engine.snapshot.Snapshot` of the
+last read and asks only for what changed since its watermark ``W`` (the server's clock
+when that read began):
+
+1. ``GET /contacts?listid=L&status=S&filters[updated_after]=W-1d`` for each status S (the
+   filter is documented as a date and may be day-granular, so it is asked with a day of
+   overlap), with ``include=fieldValues`` once that is verified on the account;
+   ``GET /contacts?listid=L&tagid=T&filters[updated_after]=W-1d`` for each mapped tag and
+   the removal marker. Deleted contacts never show up here, and some changes may not bump
+   ``udate``; hence:
+2. ``GET /contacts?listid=L&status=S&limit=1`` for each status: its ``meta.total`` is
+   compared with the merged snapshot's count. A status whose count differs is read again
+   in full (the plan says which, and the two counts).
+
+A contact returned by step 1 whose ``udate`` is the one the snapshot holds, and older than
+the snapshot's read (by :data:`MARGIN`), is unchanged since: its values and tags are the
+snapshot's. Every other returned contact is *fresh*: its values come with the pages
+(side-loaded) or the documented way (by member or by field), and its tags from the tag
+streams of step 1 (or, for a contact older than the overlap, from its own contactTags).
+
+Either way the result is the same :class:`~engine.contacts.CurrentState` a full read would
+give for every change that bumps ``udate`` or a status count: the snapshot only saves
+requests (``tests/test_incremental.py`` checks it against full reads).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import httpx
+
+from engine.activecampaign import wire
+from engine.activecampaign.client import Client
+from engine.contacts import CurrentState, ListStatus, Member
+from engine.errors import TransientError
+from engine.memory import young_collections_only
+from engine.progress import Step
+from engine.snapshot import ListRead, Snapshot, count_change, mapping_digest
+
+from . import sideload
+from .members import (
+    READ_STATUSES,
+    Assembler,
+    Columns,
+    Lookups,
+    Row,
+    StatusRows,
+    assemble_columns,
+    count,
+    status_stream,
+    tag_stream,
+)
+from .streams import Pages, Shared, for_each, run
+from .values import first_values, read_values
+
+OVERLAP = 86_400.0
+"""Seconds asked before the watermark: ``filters[updated_after]`` may be day-granular."""
+
+MARGIN = 3_600.0
+"""A contact whose ``udate`` is within this of the last read is read again (same-second
+changes, and clocks that differ between the ``Date`` header and ``udate``)."""
+
+STREAMS = 3
+"""Paged streams read at once (threads); the client's pacer caps the rate whatever this is."""
+
+WITH_PAGES = "with the contact pages"
+NONE_MAPPED = "none mapped"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    """A list as read: its new snapshot, how it was read, and the side-loading verdict."""
+
+    snapshot: Snapshot
+    info: ListRead
+    sideload: str
+
+
+def read_list(
+    client: Client,
+    list_id: int,
+    perstags: Iterable[str],
+    tags: Iterable[str],
+    progress: Step | None = None,
+    *,
+    workers: int | None = None,
+) -> CurrentState:
+    """Every member of the list (all statuses), mapped values and the fingerprint: a full
+    read the documented way (no snapshot, values never side-loaded)."""
+    result = read_list_state(client, list_id, perstags, tags, progress=progress, workers=workers)
+    return result.snapshot.current()
+
+
+def read_list_state(
+    client: Client,
+    list_id: int,
+    perstags: Iterable[str],
+    tags: Iterable[str],
+    *,
+    base: Snapshot | None = None,
+    full_reasons: tuple[str, ...] = (),
+    sideload_verdict: str = sideload.OFF,
+    progress: Step | None = None,
+    workers: int | None = None,
+    clock: Callable[[], float] = time.time,
+) -> ReadResult:
+    """Read the list: incrementally from ``base`` when given (and read with the same
+    mapping), else in full (for ``full_reasons``). ``sideload_verdict`` is the account's
+    ``include=fieldValues`` verdict (:mod:`.sideload`; OFF: never ask for it)."""
+    if workers is None:
+        workers = STREAMS if client.parallel_reads else 1
+    before = client.stats.snapshot()
+    with young_collections_only() as collect:
+        pages = Pages(progress, collect)
+        started = client.check_list(list_id)
+        watermark = started if started is not None else clock() - MARGIN
+        lookups = Lookups.read(client, list_id, tuple(perstags), tuple(tags))
+        digest = mapping_digest(lookups.fields, lookups.tag_ids)
+        reasons = list(full_reasons)
+        if base is not None and base.mapping != digest:
+            base, reasons = None, [*reasons, "mapping changed"]
+        reading = _Reading(client, list_id, lookups, pages, workers, sideload_verdict)
+        outcome = reading.incremental(base) if base is not None else reading.full()
+    after = client.stats.snapshot()
+    requests = sum(after.requests.values()) - sum(before.requests.values())
+    full = base is None
+    snapshot = Snapshot(
+        account=client.host.lower(),
+        list_id=str(list_id),
+        mapping=digest,
+        perstags=lookups.perstags,
+        tags=lookups.tags,
+        watermark=watermark,
+        full_read_at=watermark if base is None else base.full_read_at,
+        members=outcome.members,
+        udates=outcome.udates,
+    )
+    info = ListRead(
+        mode="full" if full else "incremental",
+        reasons=tuple(reasons if full else outcome.reasons),
+        since=None if base is None else base.watermark,
+        changed=outcome.changed,
+        requests=requests,
+        values=outcome.values if lookups.fields else NONE_MAPPED,
+        notes=tuple(n for n in [sideload.note(reading.verdict)] if n),
+    )
+    return ReadResult(snapshot, info, reading.verdict)
+
+
+@dataclass(slots=True)
+class _Outcome:
+    members: dict[str, Member]
+    udates: dict[str, str | None]
+    values: str = ""
+    changed: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+class _Reading:
+    """One list read in progress (the mutable part; what it returns is frozen)."""
+
+    def __init__(
+        self,
+        client: Client,
+        list_id: int,
+        lookups: Lookups,
+        pages: Pages,
+        workers: int,
+        verdict: str,
+    ) -> None:
+        self.client, self.list_id, self.lookups = client, list_id, lookups
+        self.pages, self.workers, self.verdict = pages, workers, verdict
+        self.shared: Shared = {}
+        self.assembler = Assembler(lookups)
+
+    # -------------------------------------------------------------------------- full
+
+    def full(self) -> _Outcome:
+        """Every member of every status."""
+        jobs: dict[str, Callable[[], Any]] = self._status_jobs(None)
+        for name, tag_id in self._tags():
+            jobs[f"tagged:{name}"] = partial(
+                tag_stream, self.client, self.list_id, name, tag_id, self.pages
+            )
+        done = self._run_streams(jobs, None)
+        streams = {s: done[f"status:{s.value}"] for s in READ_STATUSES}
+        ids = [row[0] for s in READ_STATUSES for row in streams[s].rows]
+        columns, how = self.values(streams.values(), ids)
+        tagged = {name: done.get(f"tagged:{name}", set()) for name, _ in self._tags()}
+        rows = {s: streams[s].rows for s in READ_STATUSES}
+        members, udates = assemble_columns(self.assembler, rows, columns, tagged)
+        return _Outcome(members, udates, how, changed=len(members))
+
+    # -------------------------------------------------------------------------- incremental
+
+    def incremental(self, base: Snapshot) -> _Outcome:
+        """What changed since ``base``, merged into it; statuses whose counts disagree
+        are read again in full."""
+        cutoff = base.watermark - OVERLAP
+        since = _iso(cutoff)
+        jobs = self._status_jobs(since)
+        for status in READ_STATUSES:
+            jobs[f"count:{status.value}"] = partial(count, self.client, self.list_id, status)
+        for name, tag_id in self._tags():
+            jobs[f"tagged:{name}"] = partial(
+                tag_stream, self.client, self.list_id, name, tag_id, self.pages, since=since
+            )
+        done = self._run_streams(jobs, since)
+        tagged = {name: done.get(f"tagged:{name}", set()) for name, _ in self._tags()}
+        merge = _Merge(self, base, cutoff, tagged)
+        streams = {s: done[f"status:{s.value}"] for s in READ_STATUSES}
+        merge.take(streams)
+        outcome = _Outcome(merge.members, merge.udates)
+        counted = Counter(m.status.value for m in merge.members.values())
+        for status in READ_STATUSES:
+            server = done[f"count:{status.value}"]
+            if server is not None and server != counted.get(status.value, 0):
+                outcome.reasons.append(count_change(status.value, counted[status.value], server))
+                merge.reread(status)
+        outcome.changed, outcome.values = merge.fresh_count, merge.how
+        return outcome
+
+    # -------------------------------------------------------------------------- shared
+
+    def _tags(self) -> list[tuple[str, str]]:
+        return [(name, tid) for name, tid in self.lookups.tag_ids.items() if tid is not None]
+
+    @property
+    def include(self) -> Lookups | None:
+        """The lookups to side-load values with, when that is asked for at all."""
+        wanted = self.lookups.fields and sideload.usable(self.verdict)
+        return self.lookups if wanted else None
+
+    def _status_jobs(
+        self, since: str | None, statuses: Iterable[ListStatus] = READ_STATUSES
+    ) -> dict[str, Callable[[], Any]]:
+        jobs: dict[str, Callable[[], Any]] = {}
+        for status in statuses:
+            key = f"status:{status.value}"
+            self.pages.expect(key, 1)
+            jobs[key] = partial(
+                status_stream,
+                self.client,
+                self.list_id,
+                status,
+                self.pages,
+                self.shared,
+                since=since,
+                include=self.include,
+            )
+        return jobs
+
+    def _run_streams(
+        self,
+        jobs: dict[str, Callable[[], Any]],
+        since: str | None,
+        statuses: Iterable[ListStatus] = READ_STATUSES,
+    ) -> dict[str, Any]:
+        """Run the jobs; a time-out while side-loading stops asking for it (the status
+        streams are then read again without it)."""
+        try:
+            return run(jobs, self.workers)
+        except TransientError as exc:
+            if self.include is None or not isinstance(exc.__cause__, httpx.TimeoutException):
+                raise
+        self.verdict = sideload.TIMED_OUT
+        return run(jobs | self._status_jobs(since, statuses), self.workers)
+
+    def stream(self, status: ListStatus) -> StatusRows:
+        """One status in full (a re-read after its count disagreed)."""
+        jobs = self._status_jobs(None, (status,))
+        result: StatusRows = self._run_streams(jobs, None, (status,))[f"status:{status.value}"]
+        return result
+
+    def values(self, streams: Iterable[StatusRows], ids: list[str]) -> tuple[Columns, str]:
+        """Mapped values of ``ids``: side-loaded when verified (verifying them first when
+        the account's verdict is unknown), else the cheaper documented way."""
+        fields = self.lookups.fields
+        if not fields or not ids:
+            return {p: {} for p in fields}, ""
+        streams = list(streams)
+        if self.include is not None:
+            if any(s.sideload_missing for s in streams):
+                self.verdict = sideload.DISAGREES
+            else:
+                columns = _union(streams, self.lookups.perstags)
+                if self.verdict == sideload.UNKNOWN:
+                    self.verdict = sideload.verify(self.client, self.lookups, columns, ids[:500])
+                if self.verdict in (sideload.VERIFIED, sideload.UNKNOWN):
+                    return columns, WITH_PAGES
+        first = run(
+            {
+                p: partial(first_values, self.client, field_id, self.pages, self.shared)
+                for p, field_id in fields.items()
+            },
+            self.workers,
+        )
+        return read_values(self.client, fields, first, ids, self.pages, self.shared, self.workers)
+
+    def tags_of(self, ids: list[str]) -> dict[str, set[str]]:
+        """Each contact's tags (of the mapped ones and the marker), one request each."""
+        names = {tid: name for name, tid in self._tags()}
+        found: dict[str, set[str]] = {cid: set() for cid in ids}
+
+        def one(cid: str) -> None:
+            body = self.client.get(f"contacts/{cid}/contactTags", kind="contact_tags")
+            for link in wire.items(body, "contactTags"):
+                name = names.get(wire.as_id(link.get("tag")))
+                if name is not None:
+                    found[cid].add(name)
+
+        for_each(one, ids, self.workers)
+        return found
+
+
+class _Merge:
+    """Merging what an incremental read returned into the snapshot it started from."""
+
+    def __init__(
+        self, reading: _Reading, base: Snapshot, cutoff: float, tagged: Mapping[str, set[str]]
+    ) -> None:
+        self.reading, self.base, self.cutoff, self.tagged = reading, base, cutoff, tagged
+        self.members: dict[str, Member] = dict(base.members)
+        self.udates: dict[str, str | None] = dict(base.udates)
+        self.fresh_count = 0
+        self.how = ""
+
+    def take(self, streams: Mapping[ListStatus, StatusRows]) -> None:
+        """Each returned contact takes its status; fresh ones get values and tags read."""
+        seen: set[str] = set()
+        fresh: list[tuple[ListStatus, Row]] = []
+        for status in READ_STATUSES:
+            for row in streams[status].rows:
+                if row[0] in seen:
+                    continue  # seen in an earlier status: the first wins, as in a full read
+                seen.add(row[0])
+                if not self._reuse(row, status):
+                    fresh.append((status, row))
+        self._fresh(fresh, streams.values())
+
+    def reread(self, status: ListStatus) -> None:
+        """Read ``status`` in full: its members are exactly those returned now."""
+        stream = self.reading.stream(status)
+        returned = {row[0] for row in stream.rows}
+        for cid in [c for c, m in self.members.items() if m.status is status]:
+            if cid not in returned:
+                del self.members[cid]
+                self.udates.pop(cid, None)
+        fresh = [(status, row) for row in stream.rows if not self._reuse(row, status)]
+        self._fresh(fresh, [stream])
+
+    def _reuse(self, row: Row, status: ListStatus) -> bool:
+        """Keep the snapshot's values and tags of an unchanged contact (in its new status)."""
+        cid, udate = row[0], row[5]
+        old = self.members.get(cid)
+        if old is None or self.udates.get(cid) != udate:
+            return False
+        moment = _epoch(udate)
+        if moment is None or moment >= self.base.watermark - MARGIN:
+            return False
+        if old.status is not status:
+            self.members[cid] = replace(old, status=status)
+        return True
+
+    def _fresh(self, fresh: list[tuple[ListStatus, Row]], streams: Iterable[StatusRows]) -> None:
+        if not fresh:
+            return
+        ids = [row[0] for _, row in fresh]
+        columns, how = self.reading.values(streams, ids)
+        self.how = self.how or how
+        old = [row[0] for _, row in fresh if (_epoch(row[5]) or 0.0) < self.cutoff]
+        own = self.reading.tags_of(old) if old else {}
+        lookups, assembler = self.reading.lookups, self.reading.assembler
+        for status, row in fresh:
+            cid = row[0]
+            if cid in own:
+                names = own[cid]
+            else:
+                names = {name for name, ids_ in self.tagged.items() if cid in ids_}
+            values = {p: columns.get(p, {}).get(cid) for p in lookups.perstags}
+            tags = assembler.tag_set(t for t in lookups.tags if t in names)
+            member = assembler.member(row, status, values, tags, lookups.marker in names)
+            self.members[cid] = member
+            self.udates[cid] = row[5]
+        self.fresh_count += len(fresh)
+
+
+def _union(streams: Iterable[StatusRows], perstags: Iterable[str]) -> Columns:
+    columns: Columns = {p: {} for p in perstags}
+    for stream in streams:
+        for perstag, column in (stream.values or {}).items():
+            columns.setdefault(perstag, {}).update(column)
+    return columns
+
+
+def _iso(seconds: float) -> str:
+    """``filters[updated_after]``'s value: ISO 8601 in UTC, to the second."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _epoch(udate: str | None) -> float | None:
+    """A contact's ``udate`` (ISO 8601 with the account's offset) as epoch seconds."""
+    if not udate:
+        return None
+    try:
+        moment = datetime.fromisoformat(udate.strip().replace(" ", "T"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
