@@ -17,9 +17,10 @@ say (reviewing a plan before it is applied) the CLI passes a callback.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from typing import Any
 from engine.activecampaign.client import Client
 from engine.activecampaign.connect import Connector
 from engine.activecampaign.pacing import HostLimits
-from engine.activecampaign.read import read_list
+from engine.activecampaign.read import read_list_state, sideload
 from engine.activecampaign.write import write_contacts
 from engine.apply import ApplyReport, ContactWrite, WriteReport, apply_export
 from engine.contacts import CurrentState, DesiredState
@@ -43,8 +44,10 @@ from engine.plan.file import load_plan
 from engine.progress import Progress, Silent, Step, task
 from engine.schedule import DueExport, last_successes
 from engine.schedule import due_exports as schedule_due
+from engine.snapshot import ListRead, Snapshot
 from engine.sources import desired_state
 from engine.state import history, sandbox_data, state_dir
+from engine.state.lists import ListState, open_state
 from engine.state.lock import export_lock
 
 
@@ -85,6 +88,13 @@ class Clients:
         self._connector = connector or Connector()
         self._limits: dict[str, HostLimits] = {}
         self._open: dict[str, Client] = {}
+        self._state: ListState | None = None
+
+    def state(self) -> ListState:
+        """The run's list snapshots (the store sync.yaml names; opened on first use)."""
+        if self._state is None:
+            self._state = open_state(self._project, self._environ)
+        return self._state
 
     def __call__(self, connection: str) -> Client:
         if connection not in self._open:
@@ -123,6 +133,9 @@ class Clients:
         for client in self._open.values():
             client.close()
         self._open.clear()
+        if self._state is not None:
+            self._state.close()
+            self._state = None
 
 
 # ---------------------------------------------------------------------------------- plan
@@ -142,20 +155,73 @@ def manifests_of(project: Project, exports: Sequence[Export]) -> dict[str, Any]:
     return {f"{k}/{n}": dict(project.rendered.get((k, n), {})) for k, n in sorted(set(keys))}
 
 
+REFRESH_MODES = ("auto", "full")
+"""``--refresh``: auto reads only what changed since a list's snapshot when it can; full
+reads every list in full (and saves a new snapshot)."""
+
+
 def read_current(
-    project: Project, export: Export, client: Client, progress: Progress
-) -> CurrentState:
+    project: Project,
+    export: Export,
+    clients: Clients,
+    progress: Progress,
+    refresh: str = "auto",
+) -> tuple[CurrentState, ListRead]:
+    """The export's list as it is now, and how it was read (from its snapshot when that is
+    usable: the module docstring of ``engine.activecampaign.read.lists``)."""
+    client = clients(export.connection)
+    state = clients.state()
+    account, list_id = client.host.lower(), str(export.list_id)
+    base, reasons = _base(state, account, list_id, refresh)
+    verdict = state.facts(account).get(SIDELOAD_FACT, sideload.UNKNOWN)
     try:
-        return read_list(
+        result = read_list_state(
             client,
             export.list_id,
-            perstags=tuple(export.mapping.fields),
-            tags=export.mapping.tags,
+            tuple(export.mapping.fields),
+            export.mapping.tags,
+            base=base,
+            full_reasons=reasons,
+            sideload_verdict=str(verdict),
             progress=task(progress, f"{export.name}: reading list {export.list_id}"),
         )
     except NotFoundError as exc:
         where = project.where("exports", export.name, "list_id")
         raise NotFoundError(f"{where}: export '{export.name}': {exc}") from exc
+    state.save(result.snapshot)
+    if result.sideload != verdict:
+        state.put_fact(account, SIDELOAD_FACT, result.sideload)
+    for warning in state.warnings:
+        progress.note(f"warning: {warning}")
+    state.warnings.clear()
+    return result.snapshot.current(), result.info
+
+
+SIDELOAD_FACT = "include_field_values"
+"""The account fact holding the ``include=fieldValues`` verdict (``read.sideload``)."""
+
+
+def _base(
+    state: ListState, account: str, list_id: str, refresh: str
+) -> tuple[Snapshot | None, tuple[str, ...]]:
+    """The snapshot to read from, or why the list is read in full."""
+    if refresh == "full":
+        return None, ("--refresh full",)
+    loaded = state.load(account, list_id)
+    if loaded.snapshot is None:
+        return None, (loaded.problem or "no snapshot",)
+    age = loaded.snapshot.age(time.time())
+    if age > state.refresh_seconds:
+        return None, (f"snapshot {_age(age)} old (state.full_refresh_every)",)
+    return loaded.snapshot, ()
+
+
+def _age(seconds: float) -> str:
+    if seconds >= 86_400:
+        days = int(seconds // 86_400)
+        return f"{days} day" + ("" if days == 1 else "s")
+    hours = int(seconds // 3_600)
+    return f"{hours} hour" + ("" if hours == 1 else "s")
 
 
 def plan_one(
@@ -166,11 +232,13 @@ def plan_one(
     environ: Mapping[str, str] | None,
     allow_removals: bool,
     progress: Progress,
+    refresh: str = "auto",
 ) -> ExportPlan:
     step = task(progress, f"{export.name}: reading segments")
     desired = desired_state(project, export, environ, progress=step)
-    current = read_current(project, export, clients(export.connection), progress)
-    return decide(project, export, desired, current, allow_removals=allow_removals)
+    current, read = read_current(project, export, clients, progress, refresh)
+    plan = decide(project, export, desired, current, allow_removals=allow_removals)
+    return replace(plan, read=read)
 
 
 def decide(
@@ -199,15 +267,23 @@ def make_plan(
     allow_removals: bool = False,
     progress: Progress | None = None,
     clients: Clients | None = None,
+    refresh: str = "auto",
 ) -> Plan:
-    """The plan of the named (or every enabled) export: reads sources and lists, writes nothing."""
+    """The plan of the named (or every enabled) export: reads sources and lists, writes
+    nothing in ActiveCampaign (it saves each list's new snapshot)."""
     exports = select_exports(project, names)
     report = progress or Silent()
     with ExitStack() as stack:
         pool = clients or stack.enter_context(Clients(project, environ))
         plans = [
             plan_one(
-                project, e, pool, environ=environ, allow_removals=allow_removals, progress=report
+                project,
+                e,
+                pool,
+                environ=environ,
+                allow_removals=allow_removals,
+                progress=report,
+                refresh=refresh,
             )
             for e in exports
         ]
@@ -217,7 +293,9 @@ def make_plan(
 # ---------------------------------------------------------------------------------- stale
 
 
-def check_stale(project: Project, plan: Plan, clients: Clients, progress: Progress) -> None:
+def check_stale(
+    project: Project, plan: Plan, clients: Clients, progress: Progress, refresh: str = "auto"
+) -> None:
     """Refuse a saved plan whose manifests or lists changed since it was made."""
     exports = [_export_of(project, p.export) for p in plan.exports]
     now = manifests_of(project, exports)
@@ -228,7 +306,7 @@ def check_stale(project: Project, plan: Plan, clients: Clients, progress: Progre
             + "\nRun 'sync plan' again, review it, and apply the new plan."
         )
     for export_plan, export in zip(plan.exports, exports, strict=True):
-        current = read_current(project, export, clients(export.connection), progress)
+        current, _ = read_current(project, export, clients, progress, refresh)
         if current.fingerprint != export_plan.current_fingerprint:
             raise StalePlanError(
                 f"export '{export.name}': list {export.list_id} on '{export.connection}' "
@@ -337,6 +415,7 @@ def plan_and_apply(
     names: Sequence[str] = (),
     allow_removals: bool = False,
     progress: Progress | None = None,
+    refresh: str = "auto",
 ) -> Applied:
     """Under the exports' locks: the saved plan (refused when stale) or a new plan of the
     named exports, reviewed, then applied."""
@@ -348,11 +427,16 @@ def plan_and_apply(
         exports = [e.name for e in select_exports(project, names)]
     with locked(project, exports):
         if saved is not None:
-            check_stale(project, saved, clients, report)
+            check_stale(project, saved, clients, report, refresh)
             chosen = saved
         else:
             chosen = make_plan(
-                project, names, allow_removals=allow_removals, progress=report, clients=clients
+                project,
+                names,
+                allow_removals=allow_removals,
+                progress=report,
+                clients=clients,
+                refresh=refresh,
             )
         if not review(chosen):
             return Applied(chosen)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -22,12 +22,10 @@ FORMAT = 1
 """Version of the snapshot's content; a snapshot of another version is not used."""
 
 
-def mapping_digest(fields: Mapping[str, str], tags: Mapping[str, str | None]) -> str:
-    """What a list's values were read with: mapped perstag -> field id, tag -> tag id.
-
-    A snapshot read with another mapping (a field added, a tag recreated) is not used.
-    """
-    text = repr((sorted(fields.items()), sorted(tags.items(), key=lambda kv: kv[0])))
+def mapping_digest(fields: Mapping[str, str], tags: Iterable[str]) -> str:
+    """What a list's values were read with: mapped perstag -> field id, and the tags read
+    (the mapped ones and the removal marker)."""
+    text = repr((sorted(fields.items()), sorted(tags)))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -42,6 +40,7 @@ class Snapshot:
     mapping: str
     perstags: tuple[str, ...]
     tags: tuple[str, ...]
+    tag_ids: Mapping[str, str | None]
     watermark: float
     full_read_at: float
     members: Mapping[str, Member]
@@ -59,6 +58,21 @@ class Snapshot:
     def age(self, now: float) -> float:
         """Seconds since the last full read."""
         return now - self.full_read_at
+
+    def unusable_with(self, digest: str, tag_ids: Mapping[str, str | None]) -> str | None:
+        """Why this snapshot cannot be read from with the current mapping (None: it can).
+
+        The mapping must be the same (perstags, their field ids, the tags); a tag may have
+        been created since (none of the snapshot's members had it, and tagging bumps a
+        contact's ``udate``), but one deleted or created anew is another tag.
+        """
+        if digest != self.mapping:
+            return "mapping changed"
+        for name, tag_id in tag_ids.items():
+            before = self.tag_ids.get(name)
+            if before is not None and before != tag_id:
+                return f"tag {name!r} changed (it was deleted or created again)"
+        return None
 
 
 def status_name(status: int) -> str:

@@ -78,7 +78,14 @@ def test_json_has_the_spec_shape() -> None:
     for key, value in spec_export.items():
         assert export[key] == value, key
     extras = set(export) - set(spec_export)
-    assert extras <= {"conflicts", "refusals", "fingerprint", "desired_count", "active_members"}
+    assert extras <= {
+        "conflicts",
+        "refusals",
+        "fingerprint",
+        "desired_count",
+        "active_members",
+        "read",
+    }
     assert data["format_version"] == 1
     assert data["created_at"] == "2024-05-01T12:00:00Z"
     assert next(iter(data)) == "format_version"

@@ -319,8 +319,69 @@ class Teams(Model):
     contributors: str | None = Field(default=None, description="e.g. '@acme/marketing'")
 
 
+DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
+DURATION_UNITS = {"d": 86_400, "h": 3_600, "m": 60}
+
+
+def parse_duration(raw: str) -> int:
+    """``7d``, ``12h``, ``90m`` -> seconds."""
+    found = DURATION.fullmatch(raw)
+    if not found or int(found.group(1)) <= 0:
+        raise ValueError(
+            f"'{raw}' is not a duration: write a whole number and d, h or m, e.g. '7d'"
+        )
+    return int(found.group(1)) * DURATION_UNITS[found.group(2)]
+
+
+class StateSettings(Model):
+    """``state:`` in sync.yaml: where list snapshots live (SPEC §7)."""
+
+    store: Literal["local", "postgres"] = Field(
+        default="local", description="local: files in .sync/state/; postgres: tables"
+    )
+    url: str | None = Field(
+        default=None,
+        description="postgres only: \"{{ env_var('SYNC_STATE_URL') }}\" (a secret)",
+    )
+    full_refresh_every: str = Field(
+        default="7d", description="a full read of each list at least this often: 7d, 12h"
+    )
+
+    @field_validator("full_refresh_every")
+    @classmethod
+    def _refresh(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url_from_env(cls, value: str | None) -> str | None:
+        if value is not None and not ENV_REF.search(value):
+            raise ValueError(
+                "url must come from an environment variable (it holds a password and would "
+                "be committed to git): write url: \"{{ env_var('SYNC_STATE_URL') }}\""
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _url_with_postgres(self) -> StateSettings:
+        if self.store == "postgres" and self.url is None:
+            raise ValueError(
+                "state.store postgres needs url: \"{{ env_var('SYNC_STATE_URL') }}\" "
+                "(postgresql://USER:PASSWORD@HOST/DB of a database for the snapshots)"
+            )
+        if self.store == "local" and self.url is not None:
+            raise ValueError("state.url is for store: postgres; remove it, or set store: postgres")
+        return self
+
+    @property
+    def refresh_seconds(self) -> int:
+        return parse_duration(self.full_refresh_every)
+
+
 class Settings(Model):
     """``sync.yaml``: project settings."""
 
     vars: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
     teams: Teams = Field(default_factory=Teams)
+    state: StateSettings = Field(default_factory=StateSettings)

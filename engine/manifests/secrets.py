@@ -31,7 +31,13 @@ ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 """What ``env_var('NAME')`` renders to: a reference resolved after parsing."""
 
 SECRET_KEYS = frozenset({"api_key", "url"})
-"""Connection keys that hold secrets: kept deferred, never quoted back in a message."""
+"""Keys that hold secrets: kept deferred, never quoted back in a message."""
+
+SECRET_PATHS = frozenset(
+    {("connections", ("api_key",)), ("connections", ("url",)), ("settings", ("state", "url"))}
+)
+"""Where those keys are secrets: a connection's ``api_key`` and ``url``, and sync.yaml's
+``state.url`` (the snapshots' PostgreSQL database)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +72,7 @@ class EnvResolver:
             return [self._walk(kind, doc, v, (*path, i)) for i, v in enumerate(value)]
         if not isinstance(value, str) or not ENV_REF.search(value):
             return value
-        if kind == "connections" and len(path) == 1 and path[0] in SECRET_KEYS:
+        if (kind, path) in SECRET_PATHS:
             return self._secret(doc, value, path)
         return self._resolve(doc, value, path)
 

@@ -33,6 +33,7 @@ from enum import Enum
 from typing import Any, assert_never
 
 from engine.contacts import Conflict, InvalidRow
+from engine.snapshot import ListRead
 
 FORMAT_VERSION = 1
 
@@ -127,6 +128,7 @@ class ExportPlan:
     current_fingerprint: str = ""
     desired_count: int = 0
     active_members: int = 0
+    read: ListRead | None = None  # how the list was read (None: not recorded)
 
     def count(self, action: Action) -> int:
         changes = self.skipped if action is Action.SKIP else self.changes

@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from engine.plan import (
     digest_manifests,
     utc_now,
 )
+from engine.snapshot import ListRead
 
 __all__ = [
     "ACTION_ORDER",
@@ -165,7 +167,41 @@ def _export_to_json(plan: ExportPlan) -> dict[str, Any]:
         "fingerprint": plan.current_fingerprint,
         "desired_count": plan.desired_count,
         "active_members": plan.active_members,
+        "read": _read_to_json(plan.read),
     }
+
+
+def _read_to_json(read: ListRead | None) -> dict[str, Any] | None:
+    """How the list was read: ``mode`` (full | incremental), ``reasons``, ``since`` (ISO,
+    incremental), ``changed``, ``requests``, ``values``, ``notes``, ``summary`` (as shown)."""
+    if read is None:
+        return None
+    since = None if read.since is None else datetime.fromtimestamp(read.since, UTC).isoformat()
+    return {
+        "mode": read.mode,
+        "reasons": list(read.reasons),
+        "since": since,
+        "changed": read.changed,
+        "requests": read.requests,
+        "values": read.values,
+        "notes": list(read.notes),
+        "summary": read.summary(),
+    }
+
+
+def _read_from_json(raw: object) -> ListRead | None:
+    if not isinstance(raw, Mapping):
+        return None
+    since = raw.get("since")
+    return ListRead(
+        mode=str(raw.get("mode", "full")),
+        reasons=tuple(str(r) for r in raw.get("reasons") or ()),
+        since=datetime.fromisoformat(since).timestamp() if isinstance(since, str) else None,
+        changed=int(raw.get("changed", 0)),
+        requests=int(raw.get("requests", 0)),
+        values=str(raw.get("values", "")),
+        notes=tuple(str(n) for n in raw.get("notes") or ()),
+    )
 
 
 def _export_from_json(raw: Mapping[str, Any]) -> ExportPlan:
@@ -191,6 +227,7 @@ def _export_from_json(raw: Mapping[str, Any]) -> ExportPlan:
         current_fingerprint=str(raw.get("fingerprint", "")),
         desired_count=int(raw.get("desired_count", 0)),
         active_members=int(raw.get("active_members", 0)),
+        read=_read_from_json(raw.get("read")),
     )
 
 

@@ -78,6 +78,12 @@ def _header(plan: Plan) -> str:
             f"| `{export.export}` | {export.list_id} | {export.mode} | {counts} "
             f"| {_result(export)} |"
         )
+    reads = [(e.export, e.read) for e in plan.exports if e.read is not None]
+    if reads:
+        lines += ["", "Lists read:", ""]
+        for name, read in reads:
+            lines.append(f"- `{name}`: {read.summary()}")
+            lines += [f"  - {note}" for note in read.notes]
     refusals = [(e.export, r) for e in plan.exports for r in e.refusals]
     if refusals:
         lines += ["", "**⛔ Refused: these exports will not be applied.**", ""]

@@ -46,6 +46,13 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(export_text(export, color=color) for export in plan.exports)
 
 
+def _read(plan: ExportPlan) -> list[str]:
+    """``  list read: incremental since ...`` and its notes (nothing when not recorded)."""
+    if plan.read is None:
+        return []
+    return [f"  list read: {plan.read.summary()}", *(f"  note: {n}" for n in plan.read.notes)]
+
+
 def export_text(plan: ExportPlan, *, color: bool = False) -> str:
     """One export: its changes, invalid rows, conflicts and refusals, one blank line apart."""
     changes: list[str] = []
@@ -59,7 +66,7 @@ def export_text(plan: ExportPlan, *, color: bool = False) -> str:
     if plan.refused:
         summary += " " + paint("(refused: will not be applied)", REFUSED, color)
     blocks = [
-        [f"{plan.export} -> list {plan.list_id} on {plan.connection} ({plan.mode})"],
+        [f"{plan.export} -> list {plan.list_id} on {plan.connection} ({plan.mode})", *_read(plan)],
         changes,
         ["  invalid rows (not sent):", *invalid] if invalid else [],
         ["  conflicting values (the first row in segment order wins):", *conflicts]

@@ -126,8 +126,9 @@ def read_list_state(
         lookups = Lookups.read(client, list_id, tuple(perstags), tuple(tags))
         digest = mapping_digest(lookups.fields, lookups.tag_ids)
         reasons = list(full_reasons)
-        if base is not None and base.mapping != digest:
-            base, reasons = None, [*reasons, "mapping changed"]
+        unusable = base.unusable_with(digest, lookups.tag_ids) if base is not None else None
+        if unusable is not None:
+            base, reasons = None, [*reasons, unusable]
         reading = _Reading(client, list_id, lookups, pages, workers, sideload_verdict)
         outcome = reading.incremental(base) if base is not None else reading.full()
     after = client.stats.snapshot()
@@ -139,6 +140,7 @@ def read_list_state(
         mapping=digest,
         perstags=lookups.perstags,
         tags=lookups.tags,
+        tag_ids=dict(lookups.tag_ids),
         watermark=watermark,
         full_read_at=watermark if base is None else base.full_read_at,
         members=outcome.members,

@@ -1,0 +1,185 @@
+"""Where snapshots and account facts are kept: files under ``.sync/state/``, or PostgreSQL.
+
+Both stores hold opaque snapshot bytes (:mod:`engine.state.codec` makes and reads them)
+per (account host, list id), and a small JSON document of facts per account (the
+``include=fieldValues`` verdict, ``sync doctor``'s findings). Both replace a snapshot
+atomically: a crash while saving leaves the previous one in place.
+
+- :class:`LocalStore` (the default): ``.sync/state/<host>/list-<id>.snapshot`` and
+  ``.sync/state/<host>/account.json``; folders 0700, files 0600 (snapshots hold personal
+  data); written to a temporary file, fsynced, renamed over the old one, the folder fsynced.
+- :class:`PostgresStore` (``state: {store: postgres, url: ...}``): tables
+  ``sync_snapshots`` and ``sync_accounts``, created on first use; a save is one upsert.
+  For CI runners that keep no files (and no cache): the database keeps them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Protocol
+
+from engine.errors import ConfigError
+
+
+class StateStore(Protocol):
+    """Snapshot bytes per (account, list id) and facts per account."""
+
+    description: str
+
+    def get(self, account: str, list_id: str) -> bytes | None: ...
+
+    def put(self, account: str, list_id: str, data: bytes) -> None: ...
+
+    def facts(self, account: str) -> dict[str, Any]: ...
+
+    def put_facts(self, account: str, facts: dict[str, Any]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _folder_name(account: str) -> str:
+    """A host as a folder name (``127.0.0.1:8080`` -> ``127.0.0.1_8080``)."""
+    return re.sub(r"[^a-z0-9.-]", "_", account.lower()) or "_"
+
+
+class LocalStore:
+    """Files under ``root`` (``<workspace>/.sync/state``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.description = f"local ({root})"
+
+    def _folder(self, account: str) -> Path:
+        return self.root / _folder_name(account)
+
+    def _path(self, account: str, list_id: str) -> Path:
+        return self._folder(account) / f"list-{_folder_name(list_id)}.snapshot"
+
+    def get(self, account: str, list_id: str) -> bytes | None:
+        try:
+            return self._path(account, list_id).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def put(self, account: str, list_id: str, data: bytes) -> None:
+        self._write(self._path(account, list_id), data)
+
+    def facts(self, account: str) -> dict[str, Any]:
+        try:
+            found = json.loads((self._folder(account) / "account.json").read_text("utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    def put_facts(self, account: str, facts: dict[str, Any]) -> None:
+        text = json.dumps(facts, indent=2, sort_keys=True) + "\n"
+        self._write(self._folder(account) / "account.json", text.encode())
+
+    def close(self) -> None:
+        return None
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """Atomically: a temporary file (0600) beside ``path``, fsynced, renamed over it."""
+        for folder in (self.root, path.parent):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        folder_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder_fd)
+        finally:
+            os.close(folder_fd)
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sync_snapshots (
+    account text NOT NULL,
+    list_id text NOT NULL,
+    saved_at timestamptz NOT NULL DEFAULT now(),
+    data bytea NOT NULL,
+    PRIMARY KEY (account, list_id)
+);
+CREATE TABLE IF NOT EXISTS sync_accounts (
+    account text PRIMARY KEY,
+    saved_at timestamptz NOT NULL DEFAULT now(),
+    facts jsonb NOT NULL
+);
+"""
+
+
+class PostgresStore:
+    """Tables in the PostgreSQL database at ``url`` (connected on first use)."""
+
+    def __init__(self, url: str, shown: str) -> None:
+        self._url = url
+        self.description = f"postgres ({shown})"
+        self._conn: Any = None
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            import psycopg
+
+            try:
+                conn = psycopg.connect(self._url, autocommit=True, connect_timeout=10)
+                conn.execute(SCHEMA)
+            except psycopg.Error as exc:
+                raise ConfigError(
+                    f"state store {self.description}: cannot use the database: "
+                    f"{str(exc).strip() or type(exc).__name__}"
+                ) from exc
+            self._conn = conn
+        return self._conn
+
+    def get(self, account: str, list_id: str) -> bytes | None:
+        row = self._run(
+            "SELECT data FROM sync_snapshots WHERE account = %s AND list_id = %s",
+            (account, list_id),
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def put(self, account: str, list_id: str, data: bytes) -> None:
+        self._run(
+            "INSERT INTO sync_snapshots (account, list_id, data) VALUES (%s, %s, %s) "
+            "ON CONFLICT (account, list_id) DO UPDATE SET data = excluded.data, saved_at = now()",
+            (account, list_id, data),
+        )
+
+    def facts(self, account: str) -> dict[str, Any]:
+        row = self._run("SELECT facts FROM sync_accounts WHERE account = %s", (account,)).fetchone()
+        return dict(row[0]) if row is not None and isinstance(row[0], dict) else {}
+
+    def put_facts(self, account: str, facts: dict[str, Any]) -> None:
+        self._run(
+            "INSERT INTO sync_accounts (account, facts) VALUES (%s, %s::jsonb) "
+            "ON CONFLICT (account) DO UPDATE SET facts = excluded.facts, saved_at = now()",
+            (account, json.dumps(facts)),
+        )
+
+    def _run(self, sql: str, args: tuple[Any, ...]) -> Any:
+        import psycopg
+
+        try:
+            return self._connection().execute(sql, args)
+        except psycopg.Error as exc:
+            raise ConfigError(
+                f"state store {self.description}: {str(exc).strip() or type(exc).__name__}"
+            ) from exc
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
