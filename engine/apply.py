@@ -73,6 +73,32 @@ class Rejection:
     reason: str
 
 
+@dataclass(slots=True)
+class Settled:
+    """A builder of per-contact outcomes (frozen into a :class:`WriteReport`)."""
+
+    applied: list[str] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    unknown: list[Rejection] = field(default_factory=list)
+    skipped: list[Rejection] = field(default_factory=list)
+
+    def add(self, report: WriteReport) -> None:
+        self.applied += report.applied
+        self.rejected += report.rejected
+        self.unknown += report.unknown
+        self.skipped += report.skipped
+
+    def report(self, requests: Mapping[str, int], retries: int) -> WriteReport:
+        return WriteReport(
+            tuple(self.applied),
+            tuple(self.rejected),
+            tuple(self.unknown),
+            tuple(self.skipped),
+            dict(requests),
+            retries,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class WriteReport:
     """The outcome of writing a batch of ContactWrites to one list.
@@ -86,6 +112,7 @@ class WriteReport:
     applied: tuple[str, ...] = ()
     rejected: tuple[Rejection, ...] = ()
     unknown: tuple[Rejection, ...] = ()
+    skipped: tuple[Rejection, ...] = ()  # deliberately not written (an unconfirmed re-subscribe)
     requests: Mapping[str, int] = field(default_factory=dict)
     retries: int = 0
 
@@ -156,6 +183,7 @@ class ApplyReport:
     applied: Mapping[str, int]
     rejected: tuple[Rejection, ...] = ()
     not_done: tuple[Rejection, ...] = ()  # not attempted or not confirmed, with why
+    skipped: tuple[Rejection, ...] = ()  # deliberately not written, with why
     refused: tuple[str, ...] = ()
     error: str | None = None
     duration_s: float = 0.0
@@ -200,29 +228,29 @@ def apply_export(
     )
     if plan.refusals:
         return replace(report, refused=tuple(plan.refusals))
-    outcome = _write_in_chunks(writes_of(plan), write, progress)
-    applied = Counter(actions[e].value for e in outcome.applied if e in actions)
+    written = _write_in_chunks(writes_of(plan), write, progress)
+    settled = written.settled
+    applied = Counter(actions[e].value for e in settled.applied if e in actions)
     return replace(
         report,
         applied=dict(applied),
-        rejected=outcome.rejected,
-        not_done=outcome.unknown,
-        error=outcome.error,
+        rejected=tuple(settled.rejected),
+        not_done=tuple(settled.unknown),
+        skipped=tuple(settled.skipped),
+        error=written.error,
         duration_s=clock() - started,
-        requests=outcome.requests,
-        retries=outcome.retries,
-        interrupted=outcome.interrupted,
+        requests=dict(written.requests),
+        retries=written.retries,
+        interrupted=written.interrupted,
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Written:
-    applied: tuple[str, ...]
-    rejected: tuple[Rejection, ...]
-    unknown: tuple[Rejection, ...]
-    requests: Mapping[str, int]
-    retries: int
-    error: str | None
+    settled: Settled = field(default_factory=Settled)
+    requests: Counter[str] = field(default_factory=Counter)
+    retries: int = 0
+    error: str | None = None
     interrupted: bool = False
 
 
@@ -232,34 +260,24 @@ def _write_in_chunks(
     progress: Step | None,
 ) -> _Written:
     """Chunk after chunk; a destination failure marks the rest not applied, with why."""
-    applied: list[str] = []
-    rejected: list[Rejection] = []
-    unknown: list[Rejection] = []
-    requests: Counter[str] = Counter()
-    retries = 0
-    error: str | None = None
+    done = _Written()
     total = len(writes)
     for start in range(0, total, CHUNK):
         try:
             report = write(writes[start : start + CHUNK], _offset(progress, start, total))
         except DestinationError as exc:
-            error = str(exc)
+            done.error = str(exc)
             reason = f"not applied: the run stopped ({exc})"
-            unknown.extend(Rejection(w.email, reason) for w in writes[start:])
+            done.settled.unknown += [Rejection(w.email, reason) for w in writes[start:]]
             break
         except KeyboardInterrupt:
-            error = INTERRUPTED
-            unknown.extend(Rejection(w.email, INTERRUPTED) for w in writes[start:])
-            return _Written(
-                tuple(applied), tuple(rejected), tuple(unknown), dict(requests), retries,
-                error, interrupted=True,
-            )  # fmt: skip
-        applied.extend(report.applied)
-        rejected.extend(report.rejected)
-        unknown.extend(report.unknown)
-        requests.update(report.requests)
-        retries += report.retries
-    return _Written(tuple(applied), tuple(rejected), tuple(unknown), dict(requests), retries, error)
+            done.error, done.interrupted = INTERRUPTED, True
+            done.settled.unknown += [Rejection(w.email, INTERRUPTED) for w in writes[start:]]
+            break
+        done.settled.add(report)
+        done.requests.update(report.requests)
+        done.retries += report.retries
+    return done
 
 
 def _offset(progress: Step | None, start: int, total: int) -> Step | None:

@@ -468,6 +468,7 @@ def _record(result: ApplyReport, started: datetime, run: RunContext) -> history.
         counts={"planned": sum(result.planned.values()), **result.applied},
         rejected=tuple((r.email, r.reason) for r in result.rejected),
         not_applied=tuple((r.email, r.reason) for r in result.not_done),
+        skipped=tuple((r.email, r.reason) for r in result.skipped),
         duration_s=round(result.duration_s, 3),
         message=result.error or ("; ".join(result.refused) or None),
         requests=dict(result.requests),

@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -172,6 +173,19 @@ def contact_values(raw: Mapping[str, Any]) -> ContactValues:
         text(get("phone")),
         text(get("udate")),
     )
+
+
+def instant(raw: object) -> float | None:
+    """An ActiveCampaign date (``2026-11-30T10:00:00-05:00``: ISO 8601 with the account's
+    offset; naive ones taken as UTC) as epoch seconds; None when absent or unreadable."""
+    value = text(raw)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace(" ", "T"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def normalise_perstag(raw: object) -> str:

@@ -31,7 +31,8 @@ def outcome_line(report: ApplyReport) -> str:
             return f"{report.export}: REFUSED, nothing applied"
         case Outcome.APPLIED:
             done = _counts(report.applied)
-            return f"{report.export}: applied {applied:,} of {planned:,} ({done})"
+            skipped = f"; {len(report.skipped):,} skipped" if report.skipped else ""
+            return f"{report.export}: applied {applied:,} of {planned:,} ({done}){skipped}"
         case _:
             return (
                 f"{report.export}: {report.outcome.upper()}: applied {applied:,} of {planned:,} "
@@ -43,7 +44,7 @@ def outcome_line(report: ApplyReport) -> str:
 def _problem_lines(report: ApplyReport, mask: Mask) -> list[str]:
     lines = [f"error: {report.error}"] if report.error else []
     lines += [f"refused: {message}" for message in report.refused]
-    problems = [*report.rejected, *report.not_done]
+    problems = [*report.rejected, *report.not_done, *report.skipped]
     lines += [f"{mask(p.email)}: {p.reason}" for p in problems[:LISTED]]
     if len(problems) > LISTED:
         lines.append(

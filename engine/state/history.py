@@ -34,6 +34,7 @@ class RunRecord:
     counts: Mapping[str, int] = field(default_factory=dict)
     rejected: tuple[tuple[str, str], ...] = ()  # (email, reason): ActiveCampaign refused them
     not_applied: tuple[tuple[str, str], ...] = ()  # (email, why): not attempted/confirmed
+    skipped: tuple[tuple[str, str], ...] = ()  # (email, why): deliberately not written
     duration_s: float = 0.0
     message: str | None = None
     requests: Mapping[str, int] = field(default_factory=dict)
@@ -42,13 +43,14 @@ class RunRecord:
         data = asdict(self)
         data["rejected"] = [{"email": e, "reason": r} for e, r in self.rejected]
         data["not_applied"] = [{"email": e, "reason": r} for e, r in self.not_applied]
+        data["skipped"] = [{"email": e, "reason": r} for e, r in self.skipped]
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
         pairs = {
             key: tuple((r["email"], r["reason"]) for r in data.get(key, ()))
-            for key in ("rejected", "not_applied")
+            for key in ("rejected", "not_applied", "skipped")
         }
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**{**known, **pairs})
@@ -61,6 +63,7 @@ def append(state_dir: Path, record: RunRecord) -> None:
         out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
     rows = [(e, "rejected", r) for e, r in record.rejected]
     rows += [(e, "not applied", r) for e, r in record.not_applied]
+    rows += [(e, "skipped", r) for e, r in record.skipped]
     _write_rejected(state_dir / "rejected" / f"{record.export}.csv", rows)
 
 

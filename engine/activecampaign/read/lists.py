@@ -366,7 +366,7 @@ class _Merge:
         old = self.members.get(cid)
         if old is None or self.udates.get(cid) != udate:
             return False
-        moment = _epoch(udate)
+        moment = wire.instant(udate)
         if moment is None or moment >= self.base.watermark - MARGIN:
             return False
         if old.status is not status:
@@ -379,7 +379,7 @@ class _Merge:
         ids = [row[0] for _, row in fresh]
         columns, how = self.reading.values(streams, ids)
         self.how = self.how or how
-        old = [row[0] for _, row in fresh if (_epoch(row[5]) or 0.0) < self.cutoff]
+        old = [row[0] for _, row in fresh if (wire.instant(row[5]) or 0.0) < self.cutoff]
         own = self.reading.tags_of(old) if old else {}
         lookups, assembler = self.reading.lookups, self.reading.assembler
         for status, row in fresh:
@@ -407,16 +407,3 @@ def _union(streams: Iterable[StatusRows], perstags: Iterable[str]) -> Columns:
 def _iso(seconds: float) -> str:
     """``filters[updated_after]``'s value: ISO 8601 in UTC, to the second."""
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _epoch(udate: str | None) -> float | None:
-    """A contact's ``udate`` (ISO 8601 with the account's offset) as epoch seconds."""
-    if not udate:
-        return None
-    try:
-        moment = datetime.fromisoformat(udate.strip().replace(" ", "T"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()

@@ -10,7 +10,10 @@ Decisions where ActiveCampaign's documentation is silent (see the API reference,
   ``offset`` (so it stays put while paging); it is cached per data generation so that paging
   a 1,000,000-member list does not count it again on every page.
 - ``include=fieldValues,contactLists,contactTags`` side-loads those arrays at the top level
-  (practitioner code relies on it; undocumented).
+  (practitioner code relies on it; undocumented). ``SandboxSettings.sideload`` can make the
+  ``fieldValues`` array absent, wrong or too slow, to rehearse the product's fallbacks.
+- ``filters[updated_after]`` keeps contacts whose ``udate`` is at or after the value, or,
+  with ``SandboxSettings.updated_after = "day"``, at or after the start of its UTC date.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from engine.activecampaign.sandbox import encode, render
 
 from .context import Sandbox
+from .faults import SlowAnswer
 from .ops import contact_by_id
 from .web import Request, Response, Route, int_param, not_found, page_bounds, route
 
@@ -33,17 +37,19 @@ SIDELOADS = {
 }
 
 
-def _since(value: str) -> float | None:
+def _since(value: str, granularity: str) -> float | None:
     try:
         parsed = datetime.fromisoformat(value.strip().replace(" ", "T"))
     except ValueError:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    if granularity == "day":
+        parsed = parsed.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return parsed.timestamp()
 
 
-def _filters(req: Request) -> tuple[str, str, list[Any]]:
+def _filters(sb: Sandbox, req: Request) -> tuple[str, str, list[Any]]:
     """``(join, where, args)`` for the filters of ``GET /contacts`` (paging excluded)."""
     query = req.query
     join, where, args = "", ["1 = 1"], list[Any]()
@@ -68,7 +74,7 @@ def _filters(req: Request) -> tuple[str, str, list[Any]]:
             "EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag_id = ?)"
         )
         args.append(tag_id)
-    since = _since(query.get("filters[updated_after]", ""))
+    since = _since(query.get("filters[updated_after]", ""), sb.settings.updated_after)
     if since is not None:
         where.append("c.udate >= ?")
         args.append(since)
@@ -81,7 +87,7 @@ def _total(sb: Sandbox, conn: sqlite3.Connection, join: str, where: str, args: l
 
 def get_contacts(sb: Sandbox, req: Request) -> Response:
     limit, offset = page_bounds(req.query)
-    join, where, args = _filters(req)
+    join, where, args = _filters(sb, req)
     page_where, page_args = where, list(args)
     if id_greater := int_param(req.query, "id_greater", 0):
         page_where += " AND c.id > ?"
@@ -95,7 +101,7 @@ def get_contacts(sb: Sandbox, req: Request) -> Response:
     with sb.store.read() as conn:
         total = _total(sb, conn, join, where, args)
         rows = conn.execute(sql, [*page_args, limit, offset]).fetchall()
-        sideloads = _sideloads(conn, req, rows)
+        sideloads = _sideloads(sb, conn, req, rows)
     contacts = encode.array([encode.contact_in_list(r, req.base) for r in rows])
     meta = {"total": str(total), "sortable": True, "page_input": _page_input(req, limit, offset)}
     members = [("scoreValues", []), ("contacts", None), *sideloads.items(), ("meta", meta)]
@@ -103,18 +109,23 @@ def get_contacts(sb: Sandbox, req: Request) -> Response:
 
 
 def _sideloads(
-    conn: sqlite3.Connection, req: Request, rows: Sequence[sqlite3.Row]
+    sb: Sandbox, conn: sqlite3.Connection, req: Request, rows: Sequence[sqlite3.Row]
 ) -> dict[str, Any]:
     wanted = [w.strip() for w in req.query.get("include", "").split(",") if w.strip()]
     ids = ",".join(str(int(r["id"])) for r in rows) or "0"
     by_id = {int(r["id"]): r for r in rows}
     out: dict[str, Any] = {}
     for name in wanted:
-        sql = SIDELOADS.get(name.split(".")[0])
-        if sql is None:
+        kind = name.split(".")[0]
+        sql = SIDELOADS.get(kind)
+        if sql is None or (kind == "fieldValues" and sb.settings.sideload == "ignored"):
             continue
+        if kind == "fieldValues" and sb.settings.sideload == "slow":
+            raise SlowAnswer(req.path)
         found = conn.execute(sql.format(ids=ids)).fetchall()
-        out[name.split(".")[0]] = [_related(name.split(".")[0], r, by_id, req.base) for r in found]
+        out[kind] = [_related(kind, r, by_id, req.base) for r in found]
+        if kind == "fieldValues" and sb.settings.sideload == "stale":
+            out[kind] = [{**v, "value": f"{v['value']} (stale)"} for v in out[kind]]
     return out
 
 

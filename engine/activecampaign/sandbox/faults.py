@@ -16,6 +16,11 @@ class DroppedConnection(Exception):
     """Raised by the app to make its transport close the connection without an answer."""
 
 
+class SlowAnswer(DroppedConnection):
+    """An answer slower than a client waits: in-process, the transport raises a read
+    time-out (as httpx would); over loopback the connection is closed without an answer."""
+
+
 class FaultPlan:
     """Draws the fault (or none) for each request from a seeded generator."""
 

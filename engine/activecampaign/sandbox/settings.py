@@ -8,6 +8,8 @@ SANDBOX_DEFAULT_KEY = "sandbox"
 """The API key the sandbox accepts unless told otherwise (``host: sandbox`` needs none)."""
 
 FAULT_KINDS = ("502", "503", "drop")
+UPDATED_AFTER = ("instant", "day")
+SIDELOADS = ("complete", "ignored", "stale", "slow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,14 @@ class SandboxSettings:
       ``active`` for the second, then ``completed``. With 0 a batch completes on the next
       request (an ``import/info`` poll at the latest).
     - ``seed``: makes faults and batch ids reproducible.
+    - ``updated_after``: how ``filters[updated_after]`` compares: ``"instant"`` (a contact
+      whose ``udate`` is at or after the given time) or ``"day"`` (the given value is
+      truncated to its UTC date, as a server reading the documented ``format: date``
+      would: everything updated that day or later).
+    - ``sideload``: what ``include=fieldValues`` on ``GET /contacts`` does:
+      ``"complete"`` (every value of the page's contacts), ``"ignored"`` (no array at
+      all), ``"stale"`` (values that disagree with ``GET /contacts/{id}/fieldValues``),
+      ``"slow"`` (the answer takes longer than a client waits: a time-out).
     """
 
     api_key: str = SANDBOX_DEFAULT_KEY
@@ -39,6 +49,8 @@ class SandboxSettings:
     latency: float = 0.0
     bulk_delay: float = 0.0
     seed: int | None = None
+    updated_after: str = "instant"
+    sideload: str = "complete"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
@@ -48,6 +60,10 @@ class SandboxSettings:
             raise ValueError(f"fault_kinds must be some of {FAULT_KINDS}")
         if self.rate_limit is not None and self.rate_limit <= 0:
             raise ValueError("rate_limit must be positive (or None for no limit)")
+        if self.updated_after not in UPDATED_AFTER:
+            raise ValueError(f"updated_after must be one of {UPDATED_AFTER}")
+        if self.sideload not in SIDELOADS:
+            raise ValueError(f"sideload must be one of {SIDELOADS}")
 
     def __repr__(self) -> str:  # the key is a secret in spirit: never shown
         return (

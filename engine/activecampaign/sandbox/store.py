@@ -217,3 +217,55 @@ class Store:
                     zip((m[0] for m in members), values, strict=False),
                 )
         return len(members)
+
+    # -- rehearsing what happens in an account between runs (tests, benchmarks) -----
+
+    def age(self, seconds: float) -> None:
+        """Move every date in the account ``seconds`` into the past (as if the data had
+        been there that much longer): contacts, memberships, values, tags, lists."""
+        with self.write() as conn:
+            for table, columns in (
+                ("contacts", ("cdate", "udate")),
+                ("memberships", ("sdate", "udate")),
+                ("field_values", ("cdate", "udate")),
+                ("contact_tags", ("cdate",)),
+                ("lists", ("cdate", "udate")),
+            ):
+                sets = ", ".join(f"{c} = {c} - ?" for c in columns)
+                conn.execute(f"UPDATE {table} SET {sets}", (seconds,) * len(columns))
+
+    def touch(self, contact_ids: Iterable[int]) -> int:
+        """Bump the contacts' ``udate`` to now, changing nothing else (an open, a click, an
+        automation: what makes ``filters[updated_after]`` noisy); returns how many."""
+        now = self.clock()
+        ids = [(now, int(cid)) for cid in contact_ids]
+        with self.write() as conn:
+            conn.executemany("UPDATE contacts SET udate = ? WHERE id = ?", ids)
+        return len(ids)
+
+    def member_ids(self, list_id: int, status: int | None = None) -> list[int]:
+        """Contact ids on the list (in ``status`` when given), in id order."""
+        sql = "SELECT contact_id FROM memberships WHERE list_id = ?"
+        args: list[int] = [list_id]
+        if status is not None:
+            sql += " AND status = ?"
+            args.append(status)
+        with self.read() as conn:
+            return [int(r[0]) for r in conn.execute(sql + " ORDER BY contact_id", args)]
+
+    def set_status_quietly(self, list_id: int, contact_id: int, status: int) -> None:
+        """Set a member's list status *without* bumping the contact's ``udate`` (a change
+        the evidence cannot rule out); the membership records the date, as a real one does."""
+        now = self.clock()
+        with self.write() as conn:
+            conn.execute(
+                "UPDATE memberships SET status = ?, udate = ? WHERE list_id = ? AND contact_id = ?",
+                (status, now, list_id, contact_id),
+            )
+
+    def delete_contact(self, contact_id: int) -> None:
+        """Delete a contact with everything it had (deleted contacts bump nothing)."""
+        with self.write() as conn:
+            for table in ("memberships", "field_values", "contact_tags"):
+                conn.execute(f"DELETE FROM {table} WHERE contact_id = ?", (contact_id,))
+            conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))

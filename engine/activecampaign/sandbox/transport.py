@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from .app import SandboxApp
-from .faults import DroppedConnection
+from .faults import DroppedConnection, SlowAnswer
 from .settings import SandboxSettings
 
 
@@ -38,6 +38,8 @@ class SandboxTransport(httpx.WSGITransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         try:
             return super().handle_request(request)
+        except SlowAnswer as exc:
+            raise httpx.ReadTimeout("timed out", request=request) from exc
         except DroppedConnection as exc:
             raise httpx.RemoteProtocolError(
                 "Server disconnected without sending a response.", request=request

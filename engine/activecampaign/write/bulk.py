@@ -21,12 +21,12 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from engine.activecampaign import wire
 from engine.activecampaign.client import Client
-from engine.apply import ContactWrite, Rejection
+from engine.apply import ContactWrite, Rejection, Settled
 from engine.contacts import removal_marker
 from engine.emails import email_problem
 from engine.errors import DestinationError
@@ -48,20 +48,6 @@ FAILED_REASON = (
 class Encoded:
     email: str
     data: bytes  # one contact object, JSON
-
-
-@dataclass(slots=True)
-class Settled:
-    """A builder of per-contact outcomes (the writer freezes it into a WriteReport)."""
-
-    applied: list[str] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)
-    unknown: list[Rejection] = field(default_factory=list)
-
-    def extend(self, other: Settled) -> None:
-        self.applied += other.applied
-        self.rejected += other.rejected
-        self.unknown += other.unknown
 
 
 def encode(write: ContactWrite, list_id: int, fields: Mapping[str, str]) -> dict[str, Any]:

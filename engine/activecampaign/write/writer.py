@@ -3,11 +3,13 @@
 Routing (decisions, SPEC §4 and the API reference §5-§7):
 
 - RESUBSCRIBE (someone the product itself removed comes back): bulk import refuses to
-  re-subscribe an unsubscribed contact, so it is done per contact: ``GET /contacts?email=``
-  for the id, ``POST /contactLists`` status 1 with ``sourceid`` 4, then the removal marker's
-  contactTag is deleted (after the subscribe: a crash in between leaves an active member
-  with a stale marker, never an unsubscribed one without it). Its value and tag changes
-  then go with the others as a KEEP write. 4 requests + the KEEP write.
+  re-subscribe an unsubscribed contact, so it is done per contact, and only once the live
+  contact confirms the product removed them (:mod:`.resubscribe`): ``GET /contacts?email=``
+  for the id, the contact's contactLists and contactTags, ``POST /contactLists`` status 1
+  with ``sourceid`` 4, then the removal marker's contactTag is deleted (after the
+  subscribe: a crash in between leaves an active member with a stale marker, never an
+  unsubscribed one without it). Its value and tag changes then go with the others as a
+  KEEP write. 6 requests + the KEEP write; an unconfirmed one is *skipped*, with why.
 - Small change sets (at most 10 contacts, as ActiveCampaign's docs advise) go through the
   contact endpoints: ``contact/sync`` (camelCase; only the keys to change), ``contactLists``
   for the membership, ``contactTags`` for tags (tag ids resolved, missing tags created).
@@ -27,16 +29,17 @@ from dataclasses import dataclass, field, replace
 
 from engine.activecampaign import wire
 from engine.activecampaign.client import Client
-from engine.activecampaign.lookup import ensure_tag, field_ids, find_tag
+from engine.activecampaign.lookup import ensure_tag, field_ids
 from engine.activecampaign.stats import StatsSnapshot
-from engine.apply import ContactWrite, Rejection, WriteReport
+from engine.apply import ContactWrite, Rejection, Settled, WriteReport
 from engine.contacts import ListStatus, removal_marker
 from engine.emails import email_problem
 from engine.errors import DestinationError
 from engine.plan import Membership
 from engine.progress import Step, Tally
 
-from .bulk import Settled, import_all, prepare
+from . import resubscribe
+from .bulk import import_all, prepare
 
 SMALL = 10
 _SYNC_NAMES = {"first_name": "firstName", "last_name": "lastName", "phone": "phone"}
@@ -92,13 +95,7 @@ def _report(client: Client, before: StatsSnapshot, outcome: Settled) -> WriteRep
         for kind, count in after.requests.items()
         if count - before.requests.get(kind, 0)
     }
-    return WriteReport(
-        applied=tuple(outcome.applied),
-        rejected=tuple(outcome.rejected),
-        unknown=tuple(outcome.unknown),
-        requests=requests,
-        retries=after.retries - before.retries,
-    )
+    return outcome.report(requests, after.retries - before.retries)
 
 
 def _resubscribe(ctx: _Context, write: ContactWrite, outcome: Settled) -> ContactWrite | None:
@@ -117,8 +114,15 @@ def _resubscribe(ctx: _Context, write: ContactWrite, outcome: Settled) -> Contac
             )
             return None
         contact_id = wire.as_id(found[0].get("id"))
-        _set_status(ctx, contact_id, ListStatus.ACTIVE, sourceid=4)
-        _drop_marker(ctx, contact_id)
+        seen = resubscribe.evidence(client, ctx.list_id, contact_id)
+        refusal = seen.refusal()
+        if refusal is not None:
+            outcome.skipped.append(Rejection(write.email, refusal))
+            return None
+        if seen.status is not ListStatus.ACTIVE:
+            resubscribe.subscribe(client, ctx.list_id, contact_id)
+        if seen.marker_link is not None:
+            resubscribe.drop_marker(client, seen.marker_link)
     except DestinationError as exc:
         outcome.unknown.append(Rejection(write.email, f"re-subscribe failed: {exc}"))
         return None
@@ -128,27 +132,9 @@ def _resubscribe(ctx: _Context, write: ContactWrite, outcome: Settled) -> Contac
     return replace(write, membership=Membership.KEEP)
 
 
-def _set_status(ctx: _Context, contact_id: str, status: ListStatus, sourceid: int = 0) -> None:
-    entry: dict[str, object] = {"list": ctx.list_id, "contact": contact_id, "status": status.value}
-    if sourceid:
-        entry["sourceid"] = sourceid
+def _set_status(ctx: _Context, contact_id: str, status: ListStatus) -> None:
+    entry = {"list": ctx.list_id, "contact": contact_id, "status": status.value}
     ctx.client.request("POST", "contactLists", kind="contact_list", json={"contactList": entry})
-
-
-def _drop_marker(ctx: _Context, contact_id: str) -> None:
-    """Delete the removal marker's contactTag (404: already gone, which is the goal)."""
-    marker_id = find_tag(ctx.client, removal_marker(ctx.list_id))
-    if marker_id is None:
-        return
-    body = ctx.client.get(f"contacts/{contact_id}/contactTags", kind="contact_tags")
-    for link in wire.items(body, "contactTags"):
-        if wire.as_id(link.get("tag")) == marker_id:
-            ctx.client.request(
-                "DELETE",
-                f"contactTags/{wire.as_id(link.get('id'))}",
-                kind="contact_tag_delete",
-                accept=(404,),
-            )
 
 
 def _write_one(ctx: _Context, write: ContactWrite, outcome: Settled) -> None:
