@@ -17,7 +17,6 @@ say (reviewing a plan before it is applied) the CLI passes a callback.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
@@ -89,6 +88,10 @@ class Clients:
         self._limits: dict[str, HostLimits] = {}
         self._open: dict[str, Client] = {}
         self._state: ListState | None = None
+
+    def now(self) -> float:
+        """The run's wall clock (epoch seconds)."""
+        return self._connector.wall_clock()
 
     def state(self) -> ListState:
         """The run's list snapshots (the store sync.yaml names; opened on first use)."""
@@ -172,7 +175,7 @@ def read_current(
     client = clients(export.connection)
     state = clients.state()
     account, list_id = client.host.lower(), str(export.list_id)
-    base, reasons = _base(state, account, list_id, refresh)
+    base, reasons = _base(state, account, list_id, refresh, clients.now())
     verdict = state.facts(account).get(SIDELOAD_FACT, sideload.UNKNOWN)
     try:
         result = read_list_state(
@@ -202,7 +205,7 @@ SIDELOAD_FACT = "include_field_values"
 
 
 def _base(
-    state: ListState, account: str, list_id: str, refresh: str
+    state: ListState, account: str, list_id: str, refresh: str, now: float
 ) -> tuple[Snapshot | None, tuple[str, ...]]:
     """The snapshot to read from, or why the list is read in full."""
     if refresh == "full":
@@ -210,7 +213,7 @@ def _base(
     loaded = state.load(account, list_id)
     if loaded.snapshot is None:
         return None, (loaded.problem or "no snapshot",)
-    age = loaded.snapshot.age(time.time())
+    age = loaded.snapshot.age(now)
     if age > state.refresh_seconds:
         return None, (f"snapshot {_age(age)} old (state.full_refresh_every)",)
     return loaded.snapshot, ()

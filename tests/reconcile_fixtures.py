@@ -38,6 +38,7 @@ def fake_time_connector(clock: FakeClock, sandbox: SandboxSettings | None = None
         retry=RetryPolicy(max_attempts=8),
         sandbox=sandbox or SandboxSettings(seed=5),
         sandbox_clock=clock,
+        wall_clock=clock,
     )
 
 

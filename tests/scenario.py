@@ -125,5 +125,6 @@ def open_scenario(
         retry=RetryPolicy(max_attempts=8),
         sandbox=SandboxSettings(seed=11),
         sandbox_clock=clock,
+        wall_clock=clock,
     )
     return Scenario(project, pipeline.Clients(project, {}, connector))

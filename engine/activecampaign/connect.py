@@ -46,6 +46,7 @@ class Connector:
     retry: RetryPolicy | None = None
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     sandbox_clock: Callable[[], float] | None = None  # epoch seconds; default: wall time
+    wall_clock: Callable[[], float] = time.time  # epoch seconds: how old a snapshot is
 
     def limits(self, rate: float) -> HostLimits:
         """Fresh pacers for one account, on this connector's clock."""

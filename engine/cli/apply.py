@@ -22,6 +22,8 @@ from .common import (
     AllowRemovals,
     ExportOpt,
     Format,
+    Refresh,
+    RefreshOpt,
     ReportFormat,
     ShowEmails,
     progress_for,
@@ -54,6 +56,7 @@ def apply(
     ] = ReportFormat.text,
     show_emails: ShowEmails = False,
     allow_removals: AllowRemovals = False,
+    refresh: RefreshOpt = Refresh.auto,
 ) -> None:
     """Apply a saved plan exactly, or plan then apply (asking first on a terminal)."""
     state: CliState = ctx.obj
@@ -80,6 +83,7 @@ def apply(
             names=names,
             allow_removals=allow_removals,
             progress=progress,
+            refresh=refresh.value,
         )
     progress.close()
     if not done.reports:

@@ -34,6 +34,20 @@ ExportOpt = Annotated[
 ShowEmails = Annotated[
     bool, typer.Option("--show-emails", help="Markdown: do not mask email addresses.")
 ]
+
+
+class Refresh(StrEnum):
+    auto = "auto"
+    full = "full"
+
+
+RefreshOpt = Annotated[
+    Refresh,
+    typer.Option(
+        "--refresh",
+        help="auto: read only what changed since each list's snapshot; full: read in full.",
+    ),
+]
 AllowRemovals = Annotated[
     bool,
     typer.Option("--allow-removals", help="Mirror: allow removals above limits.max_removals."),

@@ -13,7 +13,16 @@ from engine.plan.file import save_plan
 from engine.render import mask_emails_in
 
 from . import app
-from .common import AllowRemovals, ExportOpt, Format, ShowEmails, progress_for, render_plan
+from .common import (
+    AllowRemovals,
+    ExportOpt,
+    Format,
+    Refresh,
+    RefreshOpt,
+    ShowEmails,
+    progress_for,
+    render_plan,
+)
 from .context import CliState
 
 
@@ -28,6 +37,7 @@ def plan(
     ] = False,
     show_emails: ShowEmails = False,
     allow_removals: AllowRemovals = False,
+    refresh: RefreshOpt = Refresh.auto,
 ) -> None:
     """Show what would change in ActiveCampaign, for every enabled export (or -e NAME)."""
     state: CliState = ctx.obj
@@ -43,6 +53,7 @@ def plan(
                 allow_removals=allow_removals,
                 progress=progress,
                 clients=clients,
+                refresh=refresh.value,
             )
     except SyncError as exc:
         if fmt is Format.markdown and not show_emails:  # it may end up in a pull request

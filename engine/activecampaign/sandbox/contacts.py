@@ -13,7 +13,8 @@ Decisions where ActiveCampaign's documentation is silent (see the API reference,
   (practitioner code relies on it; undocumented). ``SandboxSettings.sideload`` can make the
   ``fieldValues`` array absent, wrong or too slow, to rehearse the product's fallbacks.
 - ``filters[updated_after]`` keeps contacts whose ``udate`` is at or after the value, or,
-  with ``SandboxSettings.updated_after = "day"``, at or after the start of its UTC date.
+  with ``SandboxSettings.updated_after = "day"``, read as a date (the documented
+  ``format: date``): only contacts updated on a later UTC day than the value's.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ def _since(value: str, granularity: str) -> float | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    if granularity == "day":
-        parsed = parsed.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if granularity == "day":  # "after this date": from the next day on
+        day = parsed.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return day.timestamp() + 86_400
     return parsed.timestamp()
 
 

@@ -31,9 +31,9 @@ class SandboxSettings:
       request (an ``import/info`` poll at the latest).
     - ``seed``: makes faults and batch ids reproducible.
     - ``updated_after``: how ``filters[updated_after]`` compares: ``"instant"`` (a contact
-      whose ``udate`` is at or after the given time) or ``"day"`` (the given value is
-      truncated to its UTC date, as a server reading the documented ``format: date``
-      would: everything updated that day or later).
+      whose ``udate`` is at or after the given time) or ``"day"`` (the value read as a
+      date, as the documented ``format: date`` suggests: only contacts updated on a later
+      UTC day; a read asking for "after the watermark" would miss that day's changes).
     - ``sideload``: what ``include=fieldValues`` on ``GET /contacts`` does:
       ``"complete"`` (every value of the page's contacts), ``"ignored"`` (no array at
       all), ``"stale"`` (values that disagree with ``GET /contacts/{id}/fieldValues``),
