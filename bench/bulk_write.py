@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from engine.activecampaign.client import Client
-from engine.activecampaign.read.members import read_list
+from engine.activecampaign.read import read_list
 from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
 from engine.activecampaign.write.writer import write_contacts
 from engine.apply import ContactWrite

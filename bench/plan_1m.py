@@ -27,8 +27,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from pydantic import SecretStr
-
 TARGET_S, TARGET_MB = 60, 1_500
 
 MANIFESTS = {
@@ -72,38 +70,34 @@ def setup(root: Path, rows: int) -> int:
 
 def measure(root: Path) -> dict[str, object]:
     from engine import pipeline
-    from engine.activecampaign.client import Client
-    from engine.activecampaign.sandbox import (
-        SANDBOX_DEFAULT_KEY,
-        SandboxSettings,
-        sandbox_transport,
-    )
+    from engine.activecampaign.connect import Connector
+    from engine.activecampaign.sandbox import SandboxSettings
     from engine.manifests.load import load_project
     from engine.progress import Silent
     from engine.sources import desired_state
+    from tests.client_fakes import FakeClock
 
     project = load_project(root)
     export = project.exports["everyone"]
-    transport = sandbox_transport(
-        root / ".sync" / "sandbox.sqlite3", SandboxSettings(rate_limit=None)
+    clock = FakeClock(time.time())  # pacing costs no real time: this measures the product
+    connector = Connector(
+        clock=clock,
+        sleep=clock.sleep,
+        sandbox=SandboxSettings(rate_limit=None),
+        wall_clock=clock,
     )
-    client = Client(
-        "https://sandbox/api/3",
-        SecretStr(SANDBOX_DEFAULT_KEY),
-        host="bench",
-        rate_limit=1e9,
-        transport=transport,
-    )
-    t0 = time.perf_counter()
-    desired = desired_state(project, export)
-    t1 = time.perf_counter()
-    current = pipeline.read_current(project, export, client, Silent())
-    t2 = time.perf_counter()
-    plan = pipeline.decide(project, export, desired, current)
-    t3 = time.perf_counter()
-    requests = client.stats.snapshot().requests
+    with pipeline.Clients(project, {}, connector) as clients:
+        t0 = time.perf_counter()
+        desired = desired_state(project, export)
+        t1 = time.perf_counter()
+        current, read = pipeline.read_current(project, export, clients, Silent(), "full")
+        t2 = time.perf_counter()
+        plan = pipeline.decide(project, export, desired, current)
+        t3 = time.perf_counter()
+        requests = clients("ac").stats.snapshot().requests
     return {
         "summary": plan.summary,
+        "read": read.summary(),
         "read_source_s": round(t1 - t0, 1),
         "read_list_s": round(t2 - t1, 1),
         "diff_s": round(t3 - t2, 1),

@@ -176,7 +176,9 @@ def read_current(
     state = clients.state()
     account, list_id = client.host.lower(), str(export.list_id)
     base, reasons = _base(state, account, list_id, refresh, clients.now())
-    verdict = state.facts(account).get(SIDELOAD_FACT, sideload.UNKNOWN)
+    facts = state.facts(account)
+    verdict = str(facts.get(SIDELOAD_FACT, sideload.UNKNOWN))
+    id_ranges = str(facts.get(ID_RANGES_FACT, "unknown"))
     try:
         result = read_list_state(
             client,
@@ -185,7 +187,8 @@ def read_current(
             export.mapping.tags,
             base=base,
             full_reasons=reasons,
-            sideload_verdict=str(verdict),
+            sideload_verdict=verdict,
+            id_ranges=id_ranges,
             progress=task(progress, f"{export.name}: reading list {export.list_id}"),
         )
     except NotFoundError as exc:
@@ -194,6 +197,8 @@ def read_current(
     state.save(result.snapshot)
     if result.sideload != verdict:
         state.put_fact(account, SIDELOAD_FACT, result.sideload)
+    if result.id_ranges != id_ranges:
+        state.put_fact(account, ID_RANGES_FACT, result.id_ranges)
     for warning in state.warnings:
         progress.note(f"warning: {warning}")
     state.warnings.clear()
@@ -202,6 +207,8 @@ def read_current(
 
 SIDELOAD_FACT = "include_field_values"
 """The account fact holding the ``include=fieldValues`` verdict (``read.sideload``)."""
+ID_RANGES_FACT = "total_counts_id_ranges"
+"""Whether ``meta.total`` counts ``id_greater``/``id_less`` on the account (``read.lists``)."""
 
 
 def _base(

@@ -284,6 +284,42 @@ def test_a_deleted_member_is_found_by_the_count_and_its_status_read_again(
     account.clock.now += DAY
     account.store.delete_contact(int(account.id_of("p0@example.com")))
     again = account.read(first.snapshot, first.sideload)
-    assert again.info.reasons == ("active count 15 -> 14",)
+    assert again.info.reasons == ("active count 15 -> 14: 1 id range(s) read again",)
     assert "active count 15 -> 14" in again.info.summary()
     assert "p0@example.com" not in again.snapshot.current().members
+
+
+@pytest.mark.parametrize("counted", [True, False])
+@given(seed=st.integers(0, 10_000), deletions=st.integers(1, 6), moves=st.integers(0, 4))
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_count_mismatches_are_found_by_id_range_or_by_a_full_read_of_the_status(
+    make_account: object, counted: bool, seed: int, deletions: int, moves: int
+) -> None:
+    """Deleted members and quiet status changes in a 1,200-member list: the incremental
+    read still equals a full read, reading again only the id ranges whose counts differ
+    (when the server's counts honour id ranges), or the whole status (when they do not)."""
+    sandbox = SandboxSettings(seed=1, rate_limit=None, total_counts_ids=counted)
+    account: Account = make_account(sandbox)  # type: ignore[operator]
+    account.seed(1_200)
+    first = account.read(None, sideload.UNKNOWN)
+    account.clock.now += DAY
+    rng = random.Random(seed)
+    active = account.store.member_ids(LIST, 1)
+    for cid in rng.sample(active, deletions + moves):
+        if deletions:
+            account.store.delete_contact(cid)
+            deletions -= 1
+        else:
+            account.store.set_status_quietly(LIST, cid, 2)
+    again = account.read(first.snapshot, first.sideload)
+    full = account.read(None, sideload.OFF)
+    assert dict(again.snapshot.current().members) == dict(full.snapshot.current().members)
+    (why, *_) = again.info.reasons
+    if counted:
+        assert again.id_ranges == "counted" and "id range(s) read again" in why
+    else:
+        assert again.id_ranges == "ignored" and why.endswith(": read in full")

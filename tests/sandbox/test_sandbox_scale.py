@@ -33,7 +33,8 @@ def test_a_100000_member_list_pages_completely_and_in_order(tmp_path: Path) -> N
             ).json()
             if not page["contacts"]:
                 break
-            assert page["meta"]["total"] == "90000"
+            # meta.total counts the id_greater filter like the others: what is left to page
+            assert page["meta"]["total"] == str(90_000 - len(seen))
             seen.extend(int(c["id"]) for c in page["contacts"])
     assert seen == [i + 1 for i, s in enumerate(statuses) if s == 1]
 

@@ -103,19 +103,20 @@ class Lookups:
 
 
 def contact_pages(
-    client: Client, params: Mapping[str, Any], pages: Pages, key: str
+    client: Client, params: Mapping[str, Any], pages: Pages, key: str, start: int = 0
 ) -> Iterator[wire.Page[Row]]:
-    """``GET /contacts`` pages, ``orders[id]=ASC`` and ``id_greater`` (SPEC §4).
+    """``GET /contacts`` pages, ``orders[id]=ASC`` and ``id_greater`` (SPEC §4), from the
+    contact id ``start`` on.
 
     Stops at a short page, unless the first page's ``meta.total`` says more remain (a
     server capping ``limit`` below 100 would otherwise cut the list short).
     """
-    last, seen, expected = 0, 0, None
+    last, seen, expected = start, 0, None
     while True:
         query = {**params, "limit": PAGE, "orders[id]": "ASC", "id_greater": last}
         page = client.get_as("contacts", wire.contacts, kind="contacts", params=query)
         rows = page.items
-        if last == 0:
+        if last == start:
             expected = page.total
             if expected is not None and expected >= 0:
                 pages.expect(key, max(1, math.ceil(expected / PAGE)))
@@ -130,9 +131,20 @@ def contact_pages(
         last = top
 
 
-def count(client: Client, list_id: int, status: ListStatus) -> int | None:
-    """How many members the list has in ``status`` (``meta.total`` of a 1-contact page)."""
-    params = {"listid": list_id, "status": status.value, "limit": 1}
+IdRange = tuple[int, int | None]
+"""Contact ids strictly between these (``id_greater``, ``id_less``; None: no upper bound)."""
+
+
+def count(
+    client: Client, list_id: int, status: ListStatus, ids: IdRange | None = None
+) -> int | None:
+    """How many members the list has in ``status`` (``meta.total`` of a 1-contact page),
+    among the contact ids in ``ids`` when given."""
+    params: dict[str, Any] = {"listid": list_id, "status": status.value, "limit": 1}
+    if ids is not None:
+        params["id_greater"] = ids[0]
+        if ids[1] is not None:
+            params["id_less"] = ids[1]
     return client.get_as("contacts", wire.contacts, kind="counts", params=params).total
 
 
@@ -159,19 +171,24 @@ def status_stream(
     *,
     since: str | None = None,
     include: Lookups | None = None,
+    ids: IdRange | None = None,
 ) -> StatusRows:
-    """The members in ``status`` (changed since ``since`` when given); with ``include``
-    their mapped field values come with the pages (``include=fieldValues``)."""
+    """The members in ``status`` (changed since ``since``, among the contact ids in ``ids``,
+    when given); with ``include`` their mapped field values come with the pages
+    (``include=fieldValues``)."""
     params: dict[str, Any] = {"listid": list_id, "status": status.value}
     if since is not None:
         params["filters[updated_after]"] = since
+    if ids is not None and ids[1] is not None:
+        params["id_less"] = ids[1]
     if include is not None:
         params["include"] = "fieldValues"
     found = StatusRows()
     share = partial(share_value, shared)
     perstag_of = include.perstag_of if include is not None else {}
-    key = f"status:{status.value}"
-    for page in contact_pages(client, params, pages, key):
+    key = f"status:{status.value}" + (f":{ids[0]}" if ids is not None else "")
+    start = ids[0] if ids is not None else 0
+    for page in contact_pages(client, params, pages, key, start):
         for cid, email, first, last, phone, udate in page.items:
             if email and cid:
                 found.rows.append((cid, email, share(first), share(last), phone, udate))

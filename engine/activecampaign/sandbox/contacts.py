@@ -6,9 +6,11 @@ Decisions where ActiveCampaign's documentation is silent (see the API reference,
   is any status); ``status`` without ``listid`` matches contacts that have a subscription
   with that status on any list.
 - Without ``orders[id]`` contacts come in ascending id order (the documented default).
-- ``meta.total`` is the size of the filtered collection, not counting ``id_greater`` or
-  ``offset`` (so it stays put while paging); it is cached per data generation so that paging
-  a 1,000,000-member list does not count it again on every page.
+- ``meta.total`` is the size of the filtered collection: ``id_greater`` and ``id_less``
+  filter it like the other filters (``SandboxSettings.total_counts_ids``: False ignores
+  them), ``offset`` and ``limit`` do not. Counts are cached per data generation (bounded by
+  ids, a bisection of the cached sorted ids), so paging a 1,000,000-member list does not
+  count it again on every page.
 - ``include=fieldValues,contactLists,contactTags`` side-loads those arrays at the top level
   (practitioner code relies on it; undocumented). ``SandboxSettings.sideload`` can make the
   ``fieldValues`` array absent, wrong or too slow, to rehearse the product's fallbacks.
@@ -20,6 +22,7 @@ Decisions where ActiveCampaign's documentation is silent (see the API reference,
 from __future__ import annotations
 
 import sqlite3
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -91,9 +94,14 @@ def get_contacts(sb: Sandbox, req: Request) -> Response:
     limit, offset = page_bounds(req.query)
     join, where, args = _filters(sb, req)
     page_where, page_args = where, list(args)
-    if id_greater := int_param(req.query, "id_greater", 0):
+    id_greater = int_param(req.query, "id_greater", 0)
+    id_less = int_param(req.query, "id_less", 0)
+    if id_greater:
         page_where += " AND c.id > ?"
         page_args.append(id_greater)
+    if id_less:
+        page_where += " AND c.id < ?"
+        page_args.append(id_less)
     direction = "DESC" if req.query.get("orders[id]", "ASC").upper() == "DESC" else "ASC"
     order = "m.contact_id" if join else "c.id"
     sql = (
@@ -101,7 +109,14 @@ def get_contacts(sb: Sandbox, req: Request) -> Response:
         f" ORDER BY {order} {direction} LIMIT ? OFFSET ?"
     )
     with sb.store.read() as conn:
-        total = _total(sb, conn, join, where, args)
+        if sb.settings.total_counts_ids and (id_greater or id_less):
+            ids = sb.ids(
+                conn, f"SELECT c.id FROM contacts c {join} WHERE {where} ORDER BY c.id", args
+            )
+            upper = bisect_left(ids, id_less) if id_less else len(ids)
+            total = max(0, upper - bisect_right(ids, id_greater))
+        else:
+            total = _total(sb, conn, join, where, args)
         rows = conn.execute(sql, [*page_args, limit, offset]).fetchall()
         sideloads = _sideloads(sb, conn, req, rows)
     contacts = encode.array([encode.contact_in_list(r, req.base) for r in rows])

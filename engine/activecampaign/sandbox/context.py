@@ -6,6 +6,7 @@ import random
 import sqlite3
 import threading
 import uuid
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ class Sandbox:
     lock: threading.Lock = field(default_factory=threading.Lock)
     totals: dict[tuple[object, ...], tuple[int, int]] = field(default_factory=dict)
     cursors: dict[tuple[object, ...], tuple[int, int]] = field(default_factory=dict)
+    id_lists: dict[tuple[object, ...], tuple[int, array[int]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.settings.seed)
@@ -47,6 +49,21 @@ class Sandbox:
                 self.totals.clear()
             self.totals[key] = (generation, total)
         return total
+
+    def ids(self, conn: sqlite3.Connection, sql: str, args: Sequence[object]) -> array[int]:
+        """The sorted contact ids a query selects, cached per data generation (so that a
+        ``meta.total`` bounded by ``id_greater``/``id_less`` is a bisection, not a count)."""
+        key = ("ids", sql, *args)
+        generation = self.store.generation(conn)
+        cached = self.id_lists.get(key)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        found = array("q", (int(r[0]) for r in conn.execute(sql, list(args))))
+        with self.lock:
+            if len(self.id_lists) > 16:
+                self.id_lists.clear()
+            self.id_lists[key] = (generation, found)
+        return found
 
     def offset_cursor(self, conn: sqlite3.Connection, key: tuple[object, ...]) -> int | None:
         """The id after which the page at this offset starts, if a previous page said so.

@@ -34,6 +34,10 @@ class SandboxSettings:
       whose ``udate`` is at or after the given time) or ``"day"`` (the value read as a
       date, as the documented ``format: date`` suggests: only contacts updated on a later
       UTC day; a read asking for "after the watermark" would miss that day's changes).
+    - ``total_counts_ids``: whether ``meta.total`` of ``GET /contacts`` counts the
+      ``id_greater`` / ``id_less`` filters like every other filter (the documented "Only
+      include contacts with an ID greater/less than"; UNCERTAIN on the real service, so
+      the product checks it before relying on it) or ignores them (False).
     - ``sideload``: what ``include=fieldValues`` on ``GET /contacts`` does:
       ``"complete"`` (every value of the page's contacts), ``"ignored"`` (no array at
       all), ``"stale"`` (values that disagree with ``GET /contacts/{id}/fieldValues``),
@@ -50,6 +54,7 @@ class SandboxSettings:
     bulk_delay: float = 0.0
     seed: int | None = None
     updated_after: str = "instant"
+    total_counts_ids: bool = True
     sideload: str = "complete"
 
     def __post_init__(self) -> None:
