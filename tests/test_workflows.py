@@ -127,17 +127,22 @@ def test_sync_workflow_triggers_permissions_and_concurrency() -> None:
     assert plan["if"] == "github.event_name == 'pull_request'"
     assert apply["if"] == "github.event_name != 'pull_request'"
     for job in (plan, apply):
-        assert job["env"] == {"AC_API_KEY": "${{ secrets.AC_API_KEY }}"}
+        assert job["env"] == {
+            "AC_API_KEY": "${{ secrets.AC_API_KEY }}",
+            "SYNC_STATE_KEY": "${{ secrets.SYNC_STATE_KEY }}",
+            "SYNC_STATE_URL": "${{ secrets.SYNC_STATE_URL }}",
+        }
 
 
 def test_secrets_reach_commands_only_through_env() -> None:
     text = (WORKFLOWS / "sync.yml").read_text()
-    assert text.count("secrets.") == 2  # the two job-level env entries
+    assert text.count("secrets.") == 6  # the job-level env entries of the two jobs
     flow = load(WORKFLOWS / "sync.yml")
     for job in flow["jobs"].values():
         for item in job["steps"]:
             assert "${{" not in item.get("run", ""), item.get("name")  # no inline expressions
             assert "AC_API_KEY" not in item.get("run", "")
+            assert "SYNC_STATE" not in item.get("run", "")
 
 
 def test_pull_request_job_runs_validate_then_one_plan_saved_as_json() -> None:
@@ -306,3 +311,26 @@ def apply_env(tmp_path: Path) -> dict[str, str]:
         "SYNC_LOG": str(tmp_path / "sync.log"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
     }
+
+
+def test_list_snapshots_are_cached_only_encrypted_and_saved_only_by_the_apply() -> None:
+    """PR plans restore main's snapshots; the apply on main restores and saves them; both
+    only when SYNC_STATE_KEY is set (personal data never reaches a cache unencrypted)."""
+    flow = load(WORKFLOWS / "sync.yml")
+    caching: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for name, job in flow["jobs"].items():
+        for step in job["steps"]:
+            uses = step.get("uses", "")
+            if uses.startswith("actions/cache"):
+                assert "SYNC_STATE_KEY != ''" in step["if"], step
+                assert step["with"]["path"] == ".sync/state"
+                caching.setdefault(name, []).append((uses.split("@")[0], step))
+    assert [u for u, _ in caching["plan"]] == ["actions/cache/restore"]
+    assert [u for u, _ in caching["apply"]] == ["actions/cache/restore", "actions/cache/save"]
+    steps = [s.get("name") for s in flow["jobs"]["apply"]["steps"]]
+    assert steps.index("Restore list snapshots") < steps.index("Apply")
+    assert steps.index("Apply") < steps.index("Save list snapshots")
+    save = caching["apply"][1][1]
+    assert "!cancelled()" in save["if"]  # kept after a failed apply: the reads were good
+    restore = caching["plan"][0][1]
+    assert restore["with"]["restore-keys"] == "sync-state-"

@@ -29,6 +29,7 @@ requests (``tests/test_incremental.py`` checks it against full reads).
 from __future__ import annotations
 
 import time
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -382,19 +383,22 @@ class _Merge:
             self.reading.id_ranges = ID_RANGES_COUNTED
             for bounds, counted in ranges.found:
                 stream = self.reading.stream(status, bounds) if counted else StatusRows()
-                self._replace(status, stream, bounds)
+                low = bisect_right(ids, bounds[0])
+                high = len(ids) if bounds[1] is None else bisect_left(ids, bounds[1])
+                self._replace(status, stream, ids[low:high])
             return f": {len(ranges.found):,} id range(s) read again"
         self.reading.id_ranges = ranges.verdict or self.reading.id_ranges
-        self._replace(status, self.reading.stream(status), None)
+        self._replace(status, self.reading.stream(status), ids)
         return ": read in full"
 
-    def _replace(self, status: ListStatus, stream: StatusRows, bounds: IdRange | None) -> None:
-        """The members of ``status`` (within ``bounds``) are exactly those in ``stream``."""
+    def _replace(self, status: ListStatus, stream: StatusRows, known: list[int]) -> None:
+        """The members of ``status`` among ``known`` (the contact ids the merged snapshot
+        had there) are exactly those in ``stream``."""
         returned = {row[0] for row in stream.rows}
-        low, high = bounds if bounds is not None else (0, None)
-        for cid in [c for c, m in self.members.items() if m.status is status]:
-            inside = int(cid) > low and (high is None or int(cid) < high)
-            if inside and cid not in returned:
+        for number in known:
+            cid = str(number)
+            member = self.members.get(cid)
+            if member is not None and member.status is status and cid not in returned:
                 del self.members[cid]
                 self.udates.pop(cid, None)
         fresh = [(status, row) for row in stream.rows if not self._reuse(row, status)]
