@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -33,8 +32,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.memory import peak_rss_mb
+
 DAY = 86_400.0
-NOW = 1_796_040_000.0  # 2026-11-30 10:40 UTC
+NOW = 1_796_040_000.0  # 2026-11-30 12:00 UTC
 TARGETS = {"plan_requests": 600, "api_s": 180.0, "cpu_s": 30.0, "rss_mb": 1_500, "full": 10_500}
 
 MANIFESTS = {
@@ -175,7 +176,7 @@ def measure(root: Path, phase: str, settings: dict[str, Any]) -> dict[str, Any]:
         "api_s": round(made.clock.now - start, 1),
         "cpu_s": round(product_cpu, 1),
         "sandbox_cpu_s": round(made.sandbox_cpu, 1),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 

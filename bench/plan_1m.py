@@ -3,7 +3,7 @@
 Set-up (not measured): sample data with ``--rows`` profiles, and a sandbox list holding the
 same people (about 1 % with a changed first name, 0.5 % left out so they are adds). The
 measured part runs in a fresh process, the way ``sync plan`` does it, in-process against the
-sandbox with the rate limit off, and prints wall time, peak memory (ru_maxrss) and the split
+sandbox with the rate limit off, and prints wall time, peak memory (VmHWM) and the split
 between reading the source, reading the list and diffing.
 
     .venv/bin/python -m bench.plan_1m [--rows 1000000]
@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.memory import peak_rss_mb
 
 TARGET_S, TARGET_MB = 60, 1_500
 
@@ -102,7 +103,7 @@ def measure(root: Path) -> dict[str, object]:
         "read_list_s": round(t2 - t1, 1),
         "diff_s": round(t3 - t2, 1),
         "total_s": round(t3 - t0, 1),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "peak_rss_mb": peak_rss_mb(),
         "requests": dict(requests),
     }
 

@@ -26,7 +26,7 @@ from engine.state import sandbox_data
 from .client_fakes import FakeClock
 
 DAY = 86_400.0
-NOW = 1_796_040_000.0
+NOW = 1_796_040_000.0  # 2026-11-30 12:00 UTC
 PEOPLE = 5_000
 LIST = 3
 

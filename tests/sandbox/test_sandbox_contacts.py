@@ -117,3 +117,43 @@ def test_field_values_page_by_field(sandbox: Harness) -> None:
     assert [v["value"] for v in body["fieldValues"]] == ["21", "22", "23", "24", "25"]
     fields = sandbox.http.get("/fields").json()["fields"]
     assert [f["perstag"] for f in fields] == ["SCORE"]
+
+
+def test_id_greater_and_id_less_filter_the_page_and_its_total(make_sandbox: Any) -> None:
+    for counted in (True, False):
+        h = make_sandbox(rate_limit=None, total_counts_ids=counted)
+        list_id = h.store.create_list("News")
+        h.store.load_members(list_id, [(f"m{i}@example.com", "", "", "", 1) for i in range(50)])
+        params = {"listid": list_id, "status": 1, "id_greater": 10, "id_less": 21}
+        page = h.http.get("/contacts", params=params).json()
+        assert ids(page) == list(range(11, 21))
+        assert page["meta"]["total"] == ("10" if counted else "50")
+
+
+def test_updated_after_and_the_day_granular_knob(make_sandbox: Any) -> None:
+    for granularity, expected in (("instant", ["late@example.com"]), ("day", [])):
+        h = make_sandbox(rate_limit=None, updated_after=granularity)
+        h.clock.now = 1_796_036_400.0  # 2026-11-30 11:00 UTC
+        h.sync("early@example.com")
+        h.clock.now += 7_200
+        h.sync("late@example.com")  # 13:00
+        after = {"filters[updated_after]": "2026-11-30T12:00:00Z"}
+        page = h.http.get("/contacts", params=after).json()
+        assert [c["email"] for c in page["contacts"]] == expected  # "day": from 12-01 on
+        earlier = {"filters[updated_after]": "2026-11-29T11:00:00Z"}
+        page = h.http.get("/contacts", params=earlier).json()
+        assert len(page["contacts"]) == 2
+
+
+def test_quiet_changes_bump_nothing_and_touches_bump_only_udate(sandbox: Any) -> None:
+    list_id = load(sandbox, [1, 1])
+    before = sandbox.http.get("/contacts/1").json()["contact"]["udate"]
+    sandbox.clock.advance(3_600)
+    sandbox.store.set_status_quietly(list_id, 1, 2)
+    contact = sandbox.http.get("/contacts/1").json()
+    assert contact["contact"]["udate"] == before
+    assert contact["contactLists"][0]["status"] == "2" and contact["contactLists"][0]["udate"]
+    sandbox.store.touch([2])
+    assert sandbox.http.get("/contacts/2").json()["contact"]["udate"] != before
+    sandbox.store.delete_contact(2)
+    assert sandbox.http.get("/contacts/2").status_code == 404
