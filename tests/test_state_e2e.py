@@ -11,19 +11,23 @@ loopback, with the local store and a real PostgreSQL one.
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import httpx
 import pytest
 from typer.testing import CliRunner
 
+from engine.activecampaign.connect import Connector
 from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
+from engine.manifests.models import ActiveCampaignConnection
 from engine.scaffold.sample_data import generate
 from tests.pg import PostgresServer
 
 from .client_fakes import FakeClock
-from .reconcile_fixtures import Workspace, copy_example, workspace
+from .reconcile_fixtures import Workspace, copy_example, fake_time_connector, workspace
 
 __all__ = ["workspace"]
 
@@ -97,7 +101,7 @@ def test_a_snapshot_that_cannot_be_used_costs_a_full_read_and_changes_no_decisio
             monkeypatch.delenv("SYNC_STATE_KEY")
             path.write_bytes(path.read_bytes()[:-40])
             plan_json(workspace, "--refresh", "full", "-e", "newsletter")
-            path.write_bytes(b"SYNCSNAP\x01\x00" + b"\x00" * 64)
+            path.write_bytes(b"SYNCSNAP\x02\x00" + b"\x00" * 64)
         case "another key":
             monkeypatch.setenv("SYNC_STATE_KEY", "another key")
         case "mapping":
@@ -249,3 +253,44 @@ def test_the_second_run_of_a_5000_person_job_takes_seconds(tmp_path: Path) -> No
     assert report.ok and sum(report.applied.values()) == 5
     assert sum(second.requests.values()) <= 30
     assert second.paced_s < 8.0, second.paced_s
+
+
+class _CtrlCOnPage(httpx.BaseTransport):
+    """Ctrl-C arrives while a list is being read (its third contacts page)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner, self.pages = inner, 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/contacts"):
+            self.pages += 1
+            if self.pages == 3:
+                raise KeyboardInterrupt
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _Interrupting(Connector):
+    def transport(
+        self, connection: ActiveCampaignConnection, sandbox_data: Path
+    ) -> httpx.BaseTransport | None:
+        inner = super().transport(connection, sandbox_data)
+        assert inner is not None
+        return _CtrlCOnPage(inner)
+
+
+def test_a_read_stopped_half_way_leaves_the_previous_snapshot(workspace: Workspace) -> None:
+    converge(workspace)
+    path = snapshot_file(workspace, LIST_VIP)
+    before = path.read_bytes()
+    base = fake_time_connector(workspace.clock)
+    workspace.clock.now += DAY  # the next read would move the watermark
+    workspace.connector = _Interrupting(**{f.name: getattr(base, f.name) for f in fields(base)})
+    stopped = workspace.sync("plan", "-e", "vip")
+    assert stopped.exit_code == 130
+    assert path.read_bytes() == before  # not replaced by half a read
+    workspace.connector = base
+    again = export_of(plan_json(workspace, "-e", "vip"), "vip")
+    assert again["read"]["mode"] == "incremental" and not again["changes"]

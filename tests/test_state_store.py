@@ -111,7 +111,7 @@ def test_list_state_turns_every_problem_into_a_reason_for_a_full_read(tmp_path: 
     assert state.load("acme.api-us1.com", "7").snapshot == snapshot()
     other = ListState(store, OTHER, 7 * 86_400).load("acme.api-us1.com", "7")
     assert other.snapshot is None and "another key" in (other.problem or "")
-    (tmp_path / "acme.api-us1.com" / "list-7.snapshot").write_bytes(b"SYNCSNAP\x01\x00junk")
+    (tmp_path / "acme.api-us1.com" / "list-7.snapshot").write_bytes(b"SYNCSNAP\x02\x00junk")
     damaged = state.load("acme.api-us1.com", "7")
     assert damaged.snapshot is None and "damaged" in (damaged.problem or "")
 

@@ -54,6 +54,23 @@ def serve(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Makes injected faults reproducible.")
     ] = None,
+    updated_after: Annotated[
+        str,
+        typer.Option(
+            "--updated-after", help="filters[updated_after]: instant, or day (read as a date)."
+        ),
+    ] = "instant",
+    sideload: Annotated[
+        str,
+        typer.Option("--sideload", help="include=fieldValues: complete, ignored, stale or slow."),
+    ] = "complete",
+    total_counts_ids: Annotated[
+        bool,
+        typer.Option(
+            "--total-counts-ids/--total-ignores-ids",
+            help="Whether meta.total counts id_greater/id_less.",
+        ),
+    ] = True,
 ) -> None:
     """Serve the sandbox over HTTP on 127.0.0.1 until interrupted (knobs for rehearsals)."""
     try:
@@ -64,6 +81,9 @@ def serve(
             latency=latency,
             bulk_delay=bulk_delay,
             seed=seed,
+            updated_after=updated_after,
+            sideload=sideload,
+            total_counts_ids=total_counts_ids,
         )
     except ValueError as exc:
         raise ConfigError(f"sync sandbox serve: {exc}") from None

@@ -36,9 +36,12 @@ def usable(verdict: str) -> bool:
 
 def sample(columns: Columns, ids: Sequence[str], size: int = SAMPLE) -> list[str]:
     """Contacts to check: those with side-loaded values first, then any."""
-    valued = {cid for column in columns.values() for cid, v in column.items() if v is not None}
-    with_values = [cid for cid in ids if cid in valued]
-    rest = [cid for cid in ids if cid not in valued]
+
+    def valued(cid: str) -> bool:
+        return any(column.get(cid) is not None for column in columns.values())
+
+    with_values = [cid for cid in ids if valued(cid)]
+    rest = [cid for cid in ids if not valued(cid)]
     return (with_values[:size] + rest)[:size]
 
 
