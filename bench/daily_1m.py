@@ -33,22 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.memory import peak_rss_mb
+from bench.workspace_1m import write_manifests
 
 DAY = 86_400.0
 NOW = 1_796_040_000.0  # 2026-11-30 12:00 UTC
 TARGETS = {"plan_requests": 600, "api_s": 180.0, "cpu_s": 30.0, "rss_mb": 1_500, "full": 10_500}
-
-MANIFESTS = {
-    "connections/ac.yaml": "name: ac\ntype: activecampaign\nhost: sandbox\n"
-    "data_privacy_consent: true\n",
-    "connections/warehouse.yaml": "name: warehouse\ntype: duckdb\npath: data/profiles.duckdb\n",
-    "segments/everyone.yaml": "name: everyone\nsource: warehouse\nquery: |\n"
-    "  select email, first_name, last_name, phone, lifetime_value, country from profiles\n",
-    "exports/everyone.yaml": "name: everyone\nconnection: ac\nlist_id: 1\n"
-    "segments: [everyone]\nmapping:\n  email: email\n  first_name: first_name\n"
-    "  last_name: last_name\n  phone: phone\n  fields:\n    LIFETIME_VALUE: lifetime_value\n"
-    "    COUNTRY: country\nmode: mirror\nlimits:\n  max_profiles: 2000000\n",
-}
 
 
 def connector(start: float, settings: dict[str, Any]) -> Any:
@@ -98,9 +87,7 @@ def setup(root: Path, rows: int, deleted: float) -> dict[str, int]:
     from engine.sources import desired_state
     from engine.state import sandbox_data
 
-    for name, text in MANIFESTS.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
+    write_manifests(root)
     generate(root / "data" / "profiles.duckdb", rows=rows, seed=3)
     project = load_project(root)
     desired = desired_state(project, project.exports["everyone"])

@@ -27,20 +27,9 @@ import time
 from pathlib import Path
 
 from bench.memory import peak_rss_mb
+from bench.workspace_1m import write_manifests
 
 TARGET_S, TARGET_MB = 60, 1_500
-
-MANIFESTS = {
-    "connections/ac.yaml": "name: ac\ntype: activecampaign\nhost: sandbox\n"
-    "data_privacy_consent: true\n",
-    "connections/warehouse.yaml": "name: warehouse\ntype: duckdb\npath: data/profiles.duckdb\n",
-    "segments/everyone.yaml": "name: everyone\nsource: warehouse\nquery: |\n"
-    "  select email, first_name, last_name, phone, lifetime_value, country from profiles\n",
-    "exports/everyone.yaml": "name: everyone\nconnection: ac\nlist_id: 1\n"
-    "segments: [everyone]\nmapping:\n  email: email\n  first_name: first_name\n"
-    "  last_name: last_name\n  phone: phone\n  fields:\n    LIFETIME_VALUE: lifetime_value\n"
-    "    COUNTRY: country\nmode: mirror\nlimits:\n  max_profiles: 2000000\n",
-}
 
 
 def setup(root: Path, rows: int) -> int:
@@ -49,9 +38,7 @@ def setup(root: Path, rows: int) -> int:
     from engine.scaffold.sample_data import generate
     from engine.sources import desired_state
 
-    for name, text in MANIFESTS.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
+    write_manifests(root)
     generate(root / "data" / "profiles.duckdb", rows=rows, seed=3)
     project = load_project(root)
     desired = desired_state(project, project.exports["everyone"])

@@ -8,15 +8,14 @@
     apply.apply_export(plan, activecampaign.write) ───► ApplyReport ─► state.history
 
 Plan-time code gets read-only use of the client (``read_list``); only :func:`apply_plan`
-writes. A run owns its clients (:class:`Clients`): one per connection, and one set of
-pacers per account, shared by every export on it. Nothing here prints: results are
+writes. A run owns its clients (:class:`engine.run.Clients`): one per connection, and one
+set of pacers per account, shared by every export on it. Nothing here prints: results are
 returned, progress goes to a :class:`engine.progress.Progress`, and where a person has a
 say (reviewing a plan before it is applied) the CLI passes a callback.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
@@ -25,29 +24,42 @@ from pathlib import Path
 from typing import Any
 
 from engine.activecampaign.client import Client
-from engine.activecampaign.connect import Connector
-from engine.activecampaign.pacing import HostLimits
-from engine.activecampaign.read import read_list_state, sideload
 from engine.activecampaign.write import write_contacts
 from engine.apply import ApplyReport, ContactWrite, WriteReport, apply_export
 from engine.contacts import CurrentState, DesiredState
 from engine.diff import Policy
-from engine.errors import ConfigError, NotFoundError, StalePlanError
-from engine.manifests.models import ActiveCampaignConnection, Export
+from engine.errors import ConfigError, StalePlanError
+from engine.manifests.models import Export
 from engine.manifests.project import Project
-from engine.manifests.secrets import env_name, resolve_secret
 from engine.memory import frozen
 from engine.plan import ExportPlan, Plan, digest_manifests
 from engine.plan.build import plan_export
 from engine.plan.file import load_plan
 from engine.progress import Progress, Silent, Step, task
+from engine.run import Clients, read_current
 from engine.schedule import DueExport, last_successes
 from engine.schedule import due_exports as schedule_due
-from engine.snapshot import ListRead, Snapshot
 from engine.sources import desired_state
-from engine.state import history, sandbox_data, state_dir
-from engine.state.lists import ListState, open_state
+from engine.state import history, state_dir
 from engine.state.lock import export_lock
+
+__all__ = [
+    "Applied",
+    "Clients",
+    "Review",
+    "RunContext",
+    "apply_plan",
+    "check_stale",
+    "decide",
+    "due_exports",
+    "locked",
+    "make_plan",
+    "manifests_of",
+    "plan_and_apply",
+    "plan_one",
+    "read_current",
+    "select_exports",
+]
 
 
 def select_exports(project: Project, names: Sequence[str] = ()) -> list[Export]:
@@ -67,80 +79,6 @@ def select_exports(project: Project, names: Sequence[str] = ()) -> list[Export]:
     return sorted(chosen, key=lambda e: e.name)
 
 
-class Clients:
-    """The run's clients, one per connection, and its pacers, one per account host.
-
-    Every export of a run that talks to one account shares that account's pacers (and, when
-    two connections to one host ask for different rates, the lowest). ``connector`` makes
-    them (:class:`engine.activecampaign.connect.Connector`: real time and transports unless
-    a test says otherwise). Closed at the end of the run.
-    """
-
-    def __init__(
-        self,
-        project: Project,
-        environ: Mapping[str, str] | None = None,
-        connector: Connector | None = None,
-    ) -> None:
-        self._project = project
-        self._environ = os.environ if environ is None else environ
-        self._connector = connector or Connector()
-        self._limits: dict[str, HostLimits] = {}
-        self._open: dict[str, Client] = {}
-        self._state: ListState | None = None
-
-    def now(self) -> float:
-        """The run's wall clock (epoch seconds)."""
-        return self._connector.wall_clock()
-
-    def state(self) -> ListState:
-        """The run's list snapshots (the store sync.yaml names; opened on first use)."""
-        if self._state is None:
-            self._state = open_state(self._project, self._environ)
-        return self._state
-
-    def __call__(self, connection: str) -> Client:
-        if connection not in self._open:
-            self._open[connection] = self._connect(self._project.destinations[connection])
-        return self._open[connection]
-
-    def limits(self, connection: ActiveCampaignConnection) -> HostLimits:
-        """The pacers of the connection's account (made on first use; lowest rate wins)."""
-        host = connection.host.lower()
-        limits = self._limits.get(host)
-        if limits is None:
-            limits = self._limits[host] = self._connector.limits(connection.rate_limit)
-        else:
-            limits.requests.lower_rate(connection.rate_limit)
-        return limits
-
-    def _connect(self, connection: ActiveCampaignConnection) -> Client:
-        key, key_env = None, None
-        if not connection.is_sandbox:
-            assert connection.api_key is not None  # the model requires it unless sandbox
-            where = str(self._project.where("connections", connection.name, "api_key"))
-            key = resolve_secret(connection.api_key, self._environ, where)
-            key_env = env_name(connection.api_key)
-        return self._connector.client(
-            connection,
-            key,
-            key_env=key_env,
-            limits=self.limits(connection),
-            sandbox_data=sandbox_data(self._project.root),
-        )
-
-    def __enter__(self) -> Clients:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for client in self._open.values():
-            client.close()
-        self._open.clear()
-        if self._state is not None:
-            self._state.close()
-            self._state = None
-
-
 # ---------------------------------------------------------------------------------- plan
 
 
@@ -156,82 +94,6 @@ def manifests_of(project: Project, exports: Sequence[Export]) -> dict[str, Any]:
             if segment is not None:
                 keys.append(("connections", segment.source))
     return {f"{k}/{n}": dict(project.rendered.get((k, n), {})) for k, n in sorted(set(keys))}
-
-
-REFRESH_MODES = ("auto", "full")
-"""``--refresh``: auto reads only what changed since a list's snapshot when it can; full
-reads every list in full (and saves a new snapshot)."""
-
-
-def read_current(
-    project: Project,
-    export: Export,
-    clients: Clients,
-    progress: Progress,
-    refresh: str = "auto",
-) -> tuple[CurrentState, ListRead]:
-    """The export's list as it is now, and how it was read (from its snapshot when that is
-    usable: the module docstring of ``engine.activecampaign.read.lists``)."""
-    client = clients(export.connection)
-    state = clients.state()
-    account, list_id = client.host.lower(), str(export.list_id)
-    base, reasons = _base(state, account, list_id, refresh, clients.now())
-    facts = state.facts(account)
-    verdict = str(facts.get(SIDELOAD_FACT, sideload.UNKNOWN))
-    id_ranges = str(facts.get(ID_RANGES_FACT, "unknown"))
-    try:
-        result = read_list_state(
-            client,
-            export.list_id,
-            tuple(export.mapping.fields),
-            export.mapping.tags,
-            base=base,
-            full_reasons=reasons,
-            sideload_verdict=verdict,
-            id_ranges=id_ranges,
-            progress=task(progress, f"{export.name}: reading list {export.list_id}"),
-        )
-    except NotFoundError as exc:
-        where = project.where("exports", export.name, "list_id")
-        raise NotFoundError(f"{where}: export '{export.name}': {exc}") from exc
-    state.save(result.snapshot)
-    if result.sideload != verdict:
-        state.put_fact(account, SIDELOAD_FACT, result.sideload)
-    if result.id_ranges != id_ranges:
-        state.put_fact(account, ID_RANGES_FACT, result.id_ranges)
-    for warning in state.warnings:
-        progress.note(f"warning: {warning}")
-    state.warnings.clear()
-    return result.snapshot.current(), result.info
-
-
-SIDELOAD_FACT = "include_field_values"
-"""The account fact holding the ``include=fieldValues`` verdict (``read.sideload``)."""
-ID_RANGES_FACT = "total_counts_id_ranges"
-"""Whether ``meta.total`` counts ``id_greater``/``id_less`` on the account (``read.lists``)."""
-
-
-def _base(
-    state: ListState, account: str, list_id: str, refresh: str, now: float
-) -> tuple[Snapshot | None, tuple[str, ...]]:
-    """The snapshot to read from, or why the list is read in full."""
-    if refresh == "full":
-        return None, ("--refresh full",)
-    loaded = state.load(account, list_id)
-    if loaded.snapshot is None:
-        return None, (loaded.problem or "no snapshot",)
-    age = loaded.snapshot.age(now)
-    if age > state.refresh_seconds:
-        return None, (f"snapshot {_age(age)} old (state.full_refresh_every)",)
-    return loaded.snapshot, ()
-
-
-def _age(seconds: float) -> str:
-    if seconds >= 86_400:
-        days = int(seconds // 86_400)
-        return f"{days} day" + ("" if days == 1 else "s")
-    hours = int(seconds // 3_600)
-    return f"{hours} hour" + ("" if hours == 1 else "s")
 
 
 def plan_one(

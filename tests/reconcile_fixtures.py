@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 
 from engine.activecampaign.connect import Connector
 from engine.activecampaign.retry import RetryPolicy
-from engine.activecampaign.sandbox import SandboxSettings
+from engine.activecampaign.sandbox import SandboxSettings, Store
 from engine.cli import app
 from engine.scaffold.sample_data import generate
 from engine.state import sandbox_data
@@ -84,3 +84,31 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
     seeded = ws.sync("sandbox", "seed")
     assert seeded.exit_code == 0, seeded.output
     yield ws
+
+
+LOOPBACK_KEY = "loopback-key-123"
+
+
+def loopback_workspace(tmp_path: Path, rows: int) -> tuple[Path, Path]:
+    """The example workspace with ``rows`` profiles, and the data file of a sandbox (one
+    list, ``COUNTRY``) to serve over loopback: ``(workspace, sandbox data)``. Point it at
+    the served host with :func:`point_at`; the key is read from ``SANDBOX_KEY``."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    copy_example(root)
+    generate(root / "data" / "profiles.duckdb", rows=rows, seed=2)
+    data = tmp_path / "served.sqlite3"
+    with Store(data) as store:
+        store.create_list("Newsletter", 1)
+        store.ensure_field("COUNTRY")
+    return root, data
+
+
+def point_at(root: Path, host: str) -> None:
+    """The workspace's ActiveCampaign connection, to the sandbox served at ``host``."""
+    (root / "connections" / "ac-sandbox.yaml").write_text(
+        "name: ac-sandbox\ntype: activecampaign\n"
+        f"host: '{host}'\n"
+        "api_key: \"{{ env_var('SANDBOX_KEY') }}\"\n"
+        "data_privacy_consent: true\n"
+    )

@@ -40,6 +40,7 @@ IO_MODULES = (
     "engine.sources",
     "engine.state",
     "engine.pipeline",
+    "engine.run",
     "engine.cli",
     "engine.render",
     "engine.scaffold",

@@ -17,13 +17,21 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.activecampaign.connect import Connector
-from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
+from engine.activecampaign.sandbox import SandboxSettings, running_server
 from engine.manifests.models import ActiveCampaignConnection
 from engine.scaffold.sample_data import generate
 from engine.state.lock import export_lock
 
 from .client_fakes import FakeClock
-from .reconcile_fixtures import Workspace, copy_example, fake_time_connector, workspace
+from .reconcile_fixtures import (
+    LOOPBACK_KEY,
+    Workspace,
+    copy_example,
+    fake_time_connector,
+    loopback_workspace,
+    point_at,
+    workspace,
+)
 
 __all__ = ["workspace"]
 
@@ -222,23 +230,11 @@ def test_plan_apply_plan_converges_over_loopback_http(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The real client, real time and pacing, over HTTP to ``sync sandbox serve``'s server."""
-    root = tmp_path / "ws"
-    root.mkdir()
-    copy_example(root)
-    generate(root / "data" / "profiles.duckdb", rows=60, seed=2)
-    data = tmp_path / "served.sqlite3"
-    with Store(data) as store:
-        store.create_list("Newsletter", 1)
-        store.ensure_field("COUNTRY")
-    settings = SandboxSettings(api_key="loopback-key-123")
+    root, data = loopback_workspace(tmp_path, rows=60)
+    settings = SandboxSettings(api_key=LOOPBACK_KEY)
     monkeypatch.setenv("SANDBOX_KEY", settings.api_key)
     with running_server(data, settings) as host:
-        (root / "connections" / "ac-sandbox.yaml").write_text(
-            "name: ac-sandbox\ntype: activecampaign\n"
-            f"host: '{host}'\n"
-            "api_key: \"{{ env_var('SANDBOX_KEY') }}\"\n"
-            "data_privacy_consent: true\n"
-        )
+        point_at(root, host)
         ws = Workspace(root, FakeClock(), CliRunner())
         first = ws.sync("plan", "-e", "newsletter", "--detailed-exitcode")
         assert first.exit_code == 2, first.output

@@ -23,11 +23,17 @@ from typer.testing import CliRunner
 from engine.activecampaign.connect import Connector
 from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
 from engine.manifests.models import ActiveCampaignConnection
-from engine.scaffold.sample_data import generate
 from tests.pg import PostgresServer
 
 from .client_fakes import FakeClock
-from .reconcile_fixtures import Workspace, copy_example, fake_time_connector, workspace
+from .reconcile_fixtures import (
+    LOOPBACK_KEY,
+    Workspace,
+    fake_time_connector,
+    loopback_workspace,
+    point_at,
+    workspace,
+)
 
 __all__ = ["workspace"]
 
@@ -188,15 +194,8 @@ def test_plan_apply_plan_over_loopback_with_snapshots(
     store: str,
 ) -> None:
     """The real client, real time and pacing, over HTTP to ``sync sandbox serve``'s server."""
-    root = tmp_path / "ws"
-    root.mkdir()
-    copy_example(root)
-    generate(root / "data" / "profiles.duckdb", rows=40, seed=2)
-    data = tmp_path / "served.sqlite3"
-    with Store(data) as sandbox:
-        sandbox.create_list("Newsletter", 1)
-        sandbox.ensure_field("COUNTRY")
-    settings = SandboxSettings(api_key="loopback-key-123")
+    root, data = loopback_workspace(tmp_path, rows=40)
+    settings = SandboxSettings(api_key=LOOPBACK_KEY)
     monkeypatch.setenv("SANDBOX_KEY", settings.api_key)
     monkeypatch.setenv("SYNC_STATE_KEY", "k" * 32)
     if store == "postgres":
@@ -209,12 +208,7 @@ def test_plan_apply_plan_over_loopback_with_snapshots(
             + "state:\n  store: postgres\n  url: \"{{ env_var('SYNC_STATE_URL') }}\"\n"
         )
     with running_server(data, settings) as host:
-        (root / "connections" / "ac-sandbox.yaml").write_text(
-            "name: ac-sandbox\ntype: activecampaign\n"
-            f"host: '{host}'\n"
-            "api_key: \"{{ env_var('SANDBOX_KEY') }}\"\n"
-            "data_privacy_consent: true\n"
-        )
+        point_at(root, host)
         ws = Workspace(root, FakeClock(), CliRunner())
         first = ws.sync("plan", "-e", "newsletter", "--detailed-exitcode")
         assert first.exit_code == 2, first.output

@@ -31,29 +31,34 @@ from .common import (
 )
 from .context import CliState
 
+PlanFile = Annotated[Path | None, typer.Argument(help="A plan saved by sync plan --out.")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+Due = Annotated[
+    bool, typer.Option("--due", help="Only exports whose schedule is due (scheduled runs).")
+]
+Since = Annotated[
+    datetime | None,
+    typer.Option("--since", help="With --due: catch up fire times since this UTC time."),
+]
+Now = Annotated[
+    datetime | None,
+    typer.Option("--now", help="With --due: act as a run started at this UTC time."),
+]
+ReportFormatOpt = Annotated[
+    ReportFormat, typer.Option("--format", help="text or markdown (job summaries).")
+]
+
 
 @app.command()
 def apply(
     ctx: typer.Context,
-    planfile: Annotated[
-        Path | None, typer.Argument(help="A plan saved by sync plan --out.")
-    ] = None,
+    planfile: PlanFile = None,
     export: ExportOpt = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-    due: Annotated[
-        bool, typer.Option("--due", help="Only exports whose schedule is due (scheduled runs).")
-    ] = False,
-    since: Annotated[
-        datetime | None,
-        typer.Option("--since", help="With --due: catch up fire times since this UTC time."),
-    ] = None,
-    now: Annotated[
-        datetime | None,
-        typer.Option("--now", help="With --due: act as a run started at this UTC time."),
-    ] = None,
-    report_fmt: Annotated[
-        ReportFormat, typer.Option("--format", help="text or markdown (job summaries).")
-    ] = ReportFormat.text,
+    yes: Yes = False,
+    due: Due = False,
+    since: Since = None,
+    now: Now = None,
+    report_fmt: ReportFormatOpt = ReportFormat.text,
     show_emails: ShowEmails = False,
     allow_removals: AllowRemovals = False,
     refresh: RefreshOpt = Refresh.auto,

@@ -32,45 +32,49 @@ def _data(ctx: typer.Context, data: Path | None) -> Path:
     return data if data is not None else sandbox_data(state.workspace)
 
 
+Port = Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0: any free one).")]
+ApiKey = Annotated[str, typer.Option("--api-key", help="The Api-Token clients must send.")]
+RateLimit = Annotated[
+    float, typer.Option("--rate-limit", help="Requests/s for the account (0: no limit).")
+]
+FaultRate = Annotated[
+    float, typer.Option("--fault-rate", help="Share of requests failing with 502/503/a drop.")
+]
+Latency = Annotated[float, typer.Option("--latency", help="Seconds added to answers.")]
+BulkDelay = Annotated[
+    float, typer.Option("--bulk-delay", help="Seconds a bulk import takes to process.")
+]
+Seed = Annotated[int | None, typer.Option("--seed", help="Makes injected faults reproducible.")]
+UpdatedAfter = Annotated[
+    str,
+    typer.Option("--updated-after", help="filters[updated_after]: instant, or day (a date)."),
+]
+Sideload = Annotated[
+    str, typer.Option("--sideload", help="include=fieldValues: complete, ignored, stale, slow.")
+]
+TotalCountsIds = Annotated[
+    bool,
+    typer.Option(
+        "--total-counts-ids/--total-ignores-ids",
+        help="Whether meta.total counts id_greater/id_less.",
+    ),
+]
+
+
 @sandbox_app.command("serve")
 def serve(
     ctx: typer.Context,
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0: any free one).")] = 0,
-    api_key: Annotated[
-        str, typer.Option("--api-key", help="The Api-Token clients must send.")
-    ] = SANDBOX_DEFAULT_KEY,
+    port: Port = 0,
+    api_key: ApiKey = SANDBOX_DEFAULT_KEY,
     data: DataOption = None,
-    rate_limit: Annotated[
-        float, typer.Option("--rate-limit", help="Requests/s for the account (0: no limit).")
-    ] = 5.0,
-    fault_rate: Annotated[
-        float,
-        typer.Option("--fault-rate", help="Share of requests failing with 502/503/a drop."),
-    ] = 0.0,
-    latency: Annotated[float, typer.Option("--latency", help="Seconds added to answers.")] = 0.0,
-    bulk_delay: Annotated[
-        float, typer.Option("--bulk-delay", help="Seconds a bulk import takes to process.")
-    ] = 0.0,
-    seed: Annotated[
-        int | None, typer.Option("--seed", help="Makes injected faults reproducible.")
-    ] = None,
-    updated_after: Annotated[
-        str,
-        typer.Option(
-            "--updated-after", help="filters[updated_after]: instant, or day (read as a date)."
-        ),
-    ] = "instant",
-    sideload: Annotated[
-        str,
-        typer.Option("--sideload", help="include=fieldValues: complete, ignored, stale or slow."),
-    ] = "complete",
-    total_counts_ids: Annotated[
-        bool,
-        typer.Option(
-            "--total-counts-ids/--total-ignores-ids",
-            help="Whether meta.total counts id_greater/id_less.",
-        ),
-    ] = True,
+    rate_limit: RateLimit = 5.0,
+    fault_rate: FaultRate = 0.0,
+    latency: Latency = 0.0,
+    bulk_delay: BulkDelay = 0.0,
+    seed: Seed = None,
+    updated_after: UpdatedAfter = "instant",
+    sideload: Sideload = "complete",
+    total_counts_ids: TotalCountsIds = True,
 ) -> None:
     """Serve the sandbox over HTTP on 127.0.0.1 until interrupted (knobs for rehearsals)."""
     try:

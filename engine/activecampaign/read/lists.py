@@ -29,11 +29,9 @@ requests (``tests/test_incremental.py`` checks it against full reads).
 from __future__ import annotations
 
 import time
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -48,13 +46,13 @@ from engine.progress import Step
 from engine.snapshot import ListRead, Snapshot, count_change, mapping_digest
 
 from . import sideload
+from .incremental import MARGIN, OVERLAP, Merge, iso
 from .members import (
     READ_STATUSES,
     Assembler,
     Columns,
     IdRange,
     Lookups,
-    Row,
     StatusRows,
     assemble_columns,
     count,
@@ -63,13 +61,6 @@ from .members import (
 )
 from .streams import Pages, Shared, for_each, run
 from .values import first_values, read_values
-
-OVERLAP = 86_400.0
-"""Seconds asked before the watermark: ``filters[updated_after]`` may be day-granular."""
-
-MARGIN = 3_600.0
-"""A contact whose ``udate`` is within this of the last read is read again (same-second
-changes, and clocks that differ between the ``Date`` header and ``udate``)."""
 
 STREAMS = 3
 """Paged streams read at once (threads); the client's pacer caps the rate whatever this is."""
@@ -133,7 +124,7 @@ def read_list_state(
         unusable = base.unusable_with(digest, lookups.tag_ids) if base is not None else None
         if unusable is not None:
             base, reasons = None, [*reasons, unusable]
-        reading = _Reading(client, list_id, lookups, pages, workers, sideload_verdict)
+        reading = Reading(client, list_id, lookups, pages, workers, sideload_verdict)
         reading.id_ranges = id_ranges
         outcome = reading.incremental(base) if base is not None else reading.full()
     after = client.stats.snapshot()
@@ -172,7 +163,7 @@ class _Outcome:
     reasons: list[str] = field(default_factory=list)
 
 
-class _Reading:
+class Reading:
     """One list read in progress (the mutable part; what it returns is frozen)."""
 
     def __init__(
@@ -214,7 +205,7 @@ class _Reading:
         """What changed since ``base``, merged into it; statuses whose counts disagree
         are read again in full."""
         cutoff = base.watermark - OVERLAP
-        since = _iso(cutoff)
+        since = iso(cutoff)
         jobs: dict[str, Callable[[], Any]] = {}
         for status in READ_STATUSES:
             jobs[f"count:{status.value}"] = partial(count, self.client, self.list_id, status)
@@ -224,7 +215,7 @@ class _Reading:
             )
         done = self._run_streams(jobs, lambda: self._status_jobs(since))
         tagged = {name: done.get(f"tagged:{name}", set()) for name, _ in self._tags()}
-        merge = _Merge(self, base, cutoff, tagged)
+        merge = Merge(self, base, cutoff, tagged)
         streams = {s: done[f"status:{s.value}"] for s in READ_STATUSES}
         merge.take(streams)
         outcome = _Outcome(merge.members, merge.udates)
@@ -248,10 +239,15 @@ class _Reading:
         wanted = self.lookups.fields and sideload.usable(self.verdict)
         return self.lookups if wanted else None
 
-    def _status_jobs(self, since: str | None) -> dict[str, Callable[[], Any]]:
-        """Every status's stream (changed since ``since`` when given)."""
+    def _status_jobs(
+        self,
+        since: str | None,
+        statuses: Iterable[ListStatus] = READ_STATUSES,
+        ids: IdRange | None = None,
+    ) -> dict[str, Callable[[], Any]]:
+        """Each status's stream (changed since ``since``, among ``ids``, when given)."""
         jobs: dict[str, Callable[[], Any]] = {}
-        for status in READ_STATUSES:
+        for status in statuses:
             key = f"status:{status.value}"
             self.pages.expect(key, 1)
             jobs[key] = partial(
@@ -263,6 +259,7 @@ class _Reading:
                 self.shared,
                 since=since,
                 include=self.include,
+                ids=ids,
             )
         return jobs
 
@@ -284,23 +281,8 @@ class _Reading:
     def stream(self, status: ListStatus, ids: IdRange | None = None) -> StatusRows:
         """One status in full, or its members among ``ids`` (a re-read after its count
         disagreed)."""
-        key = f"status:{status.value}"
-
-        def job() -> dict[str, Callable[[], Any]]:
-            return {
-                key: partial(
-                    status_stream,
-                    self.client,
-                    self.list_id,
-                    status,
-                    self.pages,
-                    self.shared,
-                    include=self.include,
-                    ids=ids,
-                )
-            }
-
-        result: StatusRows = self._run_streams({}, job)[key]
+        done = self._run_streams({}, lambda: self._status_jobs(None, (status,), ids))
+        result: StatusRows = done[f"status:{status.value}"]
         return result
 
     def count(self, status: ListStatus, ids: IdRange) -> int | None:
@@ -347,163 +329,9 @@ class _Reading:
         return found
 
 
-class _Merge:
-    """Merging what an incremental read returned into the snapshot it started from."""
-
-    def __init__(
-        self, reading: _Reading, base: Snapshot, cutoff: float, tagged: Mapping[str, set[str]]
-    ) -> None:
-        self.reading, self.base, self.cutoff, self.tagged = reading, base, cutoff, tagged
-        self.members: dict[str, Member] = dict(base.members)
-        self.udates: dict[str, str | None] = dict(base.udates)
-        self.fresh: set[str] = set()
-        self.how = ""
-
-    def take(self, streams: Mapping[ListStatus, StatusRows]) -> None:
-        """Each returned contact takes its status; fresh ones get values and tags read."""
-        seen: set[str] = set()
-        fresh: list[tuple[ListStatus, Row]] = []
-        for status in READ_STATUSES:
-            for row in streams[status].rows:
-                if row[0] in seen:
-                    continue  # seen in an earlier status: the first wins, as in a full read
-                seen.add(row[0])
-                if not self._reuse(row, status):
-                    fresh.append((status, row))
-        self._fresh(fresh, streams.values())
-
-    def reread(self, status: ListStatus, server: int) -> str:
-        """Make ``status`` exact again after its count disagreed (``server`` members, by
-        the server's count): only the id ranges whose counts disagree are read again
-        when the server's counts honour id ranges, else the whole status. Returns what
-        it did, for the plan (``: 3 ranges read again``, ``: read in full``)."""
-        ids = sorted(int(c) for c, m in self.members.items() if m.status is status)
-        ranges = _Ranges(self.reading, status, ids)
-        if self.reading.id_ranges != ID_RANGES_IGNORED and ranges.locate(server):
-            self.reading.id_ranges = ID_RANGES_COUNTED
-            for bounds, counted in ranges.found:
-                stream = self.reading.stream(status, bounds) if counted else StatusRows()
-                low = bisect_right(ids, bounds[0])
-                high = len(ids) if bounds[1] is None else bisect_left(ids, bounds[1])
-                self._replace(status, stream, ids[low:high])
-            return f": {len(ranges.found):,} id range(s) read again"
-        self.reading.id_ranges = ranges.verdict or self.reading.id_ranges
-        self._replace(status, self.reading.stream(status), ids)
-        return ": read in full"
-
-    def _replace(self, status: ListStatus, stream: StatusRows, known: list[int]) -> None:
-        """The members of ``status`` among ``known`` (the contact ids the merged snapshot
-        had there) are exactly those in ``stream``."""
-        returned = {row[0] for row in stream.rows}
-        for number in known:
-            cid = str(number)
-            member = self.members.get(cid)
-            if member is not None and member.status is status and cid not in returned:
-                del self.members[cid]
-                self.udates.pop(cid, None)
-        fresh = [(status, row) for row in stream.rows if not self._reuse(row, status)]
-        self._fresh(fresh, [stream])
-
-    def _reuse(self, row: Row, status: ListStatus) -> bool:
-        """Keep the snapshot's values and tags of an unchanged contact (in its new status)."""
-        cid, udate = row[0], row[5]
-        old = self.members.get(cid)
-        if old is None or self.udates.get(cid) != udate:
-            return False
-        moment = wire.instant(udate)
-        if moment is None or moment >= self.base.watermark - MARGIN:
-            return False
-        if old.status is not status:
-            self.members[cid] = replace(old, status=status)
-        return True
-
-    def _fresh(self, fresh: list[tuple[ListStatus, Row]], streams: Iterable[StatusRows]) -> None:
-        if not fresh:
-            return
-        ids = [row[0] for _, row in fresh]
-        columns, how = self.reading.values(streams, ids)
-        self.how = self.how or how
-        old = [row[0] for _, row in fresh if (wire.instant(row[5]) or 0.0) < self.cutoff]
-        own = self.reading.tags_of(old) if old else {}
-        lookups, assembler = self.reading.lookups, self.reading.assembler
-        for status, row in fresh:
-            cid = row[0]
-            if cid in own:
-                names = own[cid]
-            else:
-                names = {name for name, ids_ in self.tagged.items() if cid in ids_}
-            values = {p: columns.get(p, {}).get(cid) for p in lookups.perstags}
-            tags = assembler.tag_set(t for t in lookups.tags if t in names)
-            member = assembler.member(row, status, values, tags, lookups.marker in names)
-            self.members[cid] = member
-            self.udates[cid] = row[5]
-            self.fresh.add(cid)
-
-
-ID_RANGES_COUNTED = "counted"
-ID_RANGES_IGNORED = "ignored"
-LEAF = 200
-"""Members in an id range read rather than split further (two pages)."""
-
-
-class _Ranges:
-    """Finding the id ranges of one status whose member counts disagree with the merged
-    snapshot, by halving (``id_greater`` / ``id_less`` counts, 1 request a split).
-
-    ``ids`` are the contact ids the merged snapshot has in the status, sorted. A range
-    whose count matches is taken as right (a change that neither bumps ``udate`` nor
-    changes a count is beyond any read but a full one: the weekly full read catches it).
-    Counting ranges relies on ``meta.total`` honouring the id filters, which no document
-    settles: the first split is checked (its halves must add up to the whole), and when
-    they do not, :meth:`locate` says so and the status is read in full.
-    """
-
-    def __init__(self, reading: _Reading, status: ListStatus, ids: list[int]) -> None:
-        self.reading, self.status, self.ids = reading, status, ids
-        self.found: list[tuple[IdRange, int]] = []  # (ids, the server's count there)
-        self.verdict: str | None = None
-
-    def locate(self, server: int) -> bool:
-        """Fill :attr:`found`; False when id-range counts cannot be relied on."""
-        if len(self.ids) < 2 * LEAF:
-            self.found.append(((0, None), server))
-            return True
-        mid = len(self.ids) // 2
-        split = self.ids[mid]
-        left = self.reading.count(self.status, (0, split))
-        right = self.reading.count(self.status, (split - 1, None))
-        if left is None or right is None or left + right != server:
-            self.verdict = ID_RANGES_IGNORED if left == right == server else None
-            return False
-        self._split(0, mid, (0, split), left)
-        self._split(mid, len(self.ids), (split - 1, None), right)
-        return True
-
-    def _split(self, start: int, end: int, bounds: IdRange, server: int) -> None:
-        """Our ids[start:end] lie within ``bounds``, where the server counts ``server``."""
-        if end - start == server:
-            return
-        if end - start <= LEAF or server <= 0:
-            self.found.append((bounds, server))  # a count of 0: nobody there to read
-            return
-        mid = (start + end) // 2
-        split = self.ids[mid]
-        left = self.reading.count(self.status, (bounds[0], split))
-        if left is None:
-            self.found.append((bounds, server))
-            return
-        self._split(start, mid, (bounds[0], split), left)
-        self._split(mid, end, (split - 1, bounds[1]), server - left)
-
-
 def _union(streams: Iterable[StatusRows], perstags: Iterable[str]) -> Columns:
     columns: Columns = {p: {} for p in perstags}
     for stream in streams:
         for perstag, column in (stream.values or {}).items():
             columns.setdefault(perstag, {}).update(column)
     return columns
-
-
-def _iso(seconds: float) -> str:
-    """``filters[updated_after]``'s value: ISO 8601 in UTC, to the second."""
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
