@@ -188,9 +188,13 @@ def status_stream(
     perstag_of = include.perstag_of if include is not None else {}
     key = f"status:{status.value}" + (f":{ids[0]}" if ids is not None else "")
     start = ids[0] if ids is not None else 0
+    last_udate: str | None = None  # contacts written together share their udate: one string
     for page in contact_pages(client, params, pages, key, start):
         for cid, email, first, last, phone, udate in page.items:
             if email and cid:
+                if udate == last_udate:
+                    udate = last_udate
+                last_udate = udate
                 found.rows.append((cid, email, share(first), share(last), phone, udate))
         if include is not None and page.field_values is not None:
             if found.values is None:
