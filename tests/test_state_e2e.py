@@ -203,9 +203,13 @@ def test_plan_apply_plan_over_loopback_with_snapshots(
             admin.execute("DROP TABLE IF EXISTS sync_snapshots, sync_accounts")
         monkeypatch.setenv("SYNC_STATE_URL", postgres_server.url(postgres_server.password))
         sync_yaml = root / "sync.yaml"
+        text = sync_yaml.read_text()
+        assert "  store: local\n" in text
         sync_yaml.write_text(
-            sync_yaml.read_text()
-            + "state:\n  store: postgres\n  url: \"{{ env_var('SYNC_STATE_URL') }}\"\n"
+            text.replace(
+                "  store: local\n",
+                "  store: postgres\n  url: \"{{ env_var('SYNC_STATE_URL') }}\"\n",
+            )
         )
     with running_server(data, settings) as host:
         point_at(root, host)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import random
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,8 +13,8 @@ import pytest
 from engine.contacts import Contact, ListStatus, Member
 from engine.snapshot import Snapshot
 from engine.state import codec
-from engine.state.lists import ListState
-from engine.state.stores import LocalStore, PostgresStore
+from engine.state.lists import ListState, display_url
+from engine.state.stores import LocalStore, PostgresStore, redact
 from tests.pg import PostgresServer
 
 KEY = codec.state_key({"SYNC_STATE_KEY": "correct horse battery staple"})
@@ -143,3 +145,48 @@ def test_postgres_store_keeps_snapshots_and_facts(postgres_server: PostgresServe
         rows = admin.execute("SELECT account, list_id, length(data) FROM sync_snapshots").fetchall()
     assert [(a, lid) for a, lid, _ in rows] == [("acme.api-us1.com", "7")]
     assert postgres_server.password not in store.description
+
+
+def test_many_tags_and_odd_snapshots_round_trip() -> None:
+    tags = tuple(f"tag{i}" for i in range(40))
+    base = snapshot(5)
+    members = {
+        cid: replace(m, contact=replace(m.contact, tags=frozenset(tags[i:])))
+        for i, (cid, m) in enumerate(base.members.items())
+    }
+    many = replace(base, tags=tags, members=members)
+    assert codec.decode(codec.encode(many, None), "acme.api-us1.com", "7", None) == many
+    empty = replace(base, members={}, udates={})
+    assert codec.decode(codec.encode(empty, KEY), "acme.api-us1.com", "7", KEY) == empty
+
+
+def test_a_damaged_plain_snapshot_is_never_used_with_other_contents() -> None:
+    """Without encryption, zlib's checksum at the end of the stream is what catches damage:
+    the reader goes to the end; nothing but SnapshotUnreadable escapes."""
+    original = snapshot(200)
+    data = codec.encode(original, None)
+    with pytest.raises(codec.SnapshotUnreadable):
+        codec.decode(data[:-4], "acme.api-us1.com", "7", None)
+    rng = random.Random(5)
+    for _ in range(300):
+        damaged = bytearray(data)
+        spot = rng.randrange(len(codec.MAGIC) + 2, len(damaged))
+        damaged[spot] ^= 1 << rng.randrange(8)
+        try:
+            again = codec.decode(bytes(damaged), "acme.api-us1.com", "7", None)
+        except codec.SnapshotUnreadable:
+            continue
+        assert again == original  # a flip in a byte that carries nothing
+
+
+def test_database_errors_never_quote_the_password() -> None:
+    url = "postgresql://sync:p%25ss-word@db.internal/cdp"
+    message = 'invalid percent-encoded token: "p%25ss-word" (p%ss-word)'
+    assert "p%" not in redact(message, url) and "***" in redact(message, url)
+    conninfo = "host=db user=sync password=s3cret dbname=cdp"
+    assert "s3cret" not in redact("FATAL: password=s3cret rejected", conninfo)
+    assert display_url(conninfo) == "the configured database"
+    assert (
+        display_url("postgresql://sync:pw@db.internal:5433/cdp")
+        == "postgresql://sync@db.internal:5433/cdp"
+    )

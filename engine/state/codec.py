@@ -73,9 +73,17 @@ class _Coded(msgspec.Struct, array_like=True):
     index: bytes  # array("I")
 
 
+class _CodedTags(msgspec.Struct, array_like=True):
+    """Each member's mapped tags, dictionary-encoded: distinct tag sets, and indexes."""
+
+    values: list[list[str]]
+    index: bytes  # array("I")
+
+
 _ENCODER = msgspec.msgpack.Encoder()
 _HEADER = msgspec.msgpack.Decoder(_Header)
 _CODED = msgspec.msgpack.Decoder(_Coded)
+_CODED_TAGS = msgspec.msgpack.Decoder(_CodedTags)
 _BYTES = msgspec.msgpack.Decoder(bytes)
 _STRINGS = msgspec.msgpack.Decoder(list[str])
 
@@ -125,9 +133,24 @@ def decode(data: bytes, account: str, list_id: str, key: bytes | None) -> Snapsh
         if header.format != FORMAT or (header.account, header.list_id) != (account, list_id):
             raise SnapshotUnreadable("the snapshot is of another format or list")
         with young_collections_only():  # millions of long-lived objects, no cycles
-            return _snapshot(header, reader)
-    except (zlib.error, msgspec.DecodeError, msgspec.ValidationError, struct.error) as exc:
+            snapshot = _snapshot(header, reader)
+        reader.finish()
+        return snapshot
+    except _DAMAGED as exc:
         raise SnapshotUnreadable(f"the snapshot is damaged ({type(exc).__name__})") from exc
+
+
+_DAMAGED = (
+    zlib.error,
+    msgspec.DecodeError,
+    msgspec.ValidationError,
+    struct.error,
+    IndexError,
+    ValueError,
+    UnicodeError,
+    OverflowError,
+)
+"""What a damaged stream can raise while being read (its checksum is checked at the end)."""
 
 
 class _Reader:
@@ -150,6 +173,12 @@ class _Reader:
     def next(self) -> bytes:
         (size,) = _LENGTH.unpack(self._take(_LENGTH.size))
         return self._take(size)
+
+    def finish(self) -> None:
+        """The stream ends here, and its checksum holds (zlib checks it at the end)."""
+        rest = self._unpacker.decompress(self._pending) + self._unpacker.flush()
+        if rest or not self._unpacker.eof or self._unpacker.unused_data:
+            raise zlib.error("the stream does not end where its columns do")
 
 
 def _decrypt(header: bytes, body: bytes, account: str, list_id: str, key: bytes | None) -> bytes:
@@ -181,6 +210,12 @@ def _coded(values: Sequence[str | None]) -> _Coded:
     return _Coded(list(table), index.tobytes())
 
 
+def _coded_tags(values: Sequence[frozenset[str]]) -> _CodedTags:
+    table: dict[frozenset[str], int] = {}
+    index = array("I", [table.setdefault(v, len(table)) for v in values])
+    return _CodedTags([sorted(tags) for tags in table], index.tobytes())
+
+
 def _stream(snapshot: Snapshot) -> Iterator[object]:
     """The header, then each column (made one at a time, dropped once written)."""
     members = list(snapshot.members.values())
@@ -196,12 +231,11 @@ def _stream(snapshot: Snapshot) -> Iterator[object]:
         full_read_at=snapshot.full_read_at,
         members=len(members),
     )
-    bit = {name: 1 << i for i, name in enumerate(snapshot.tags)}
     yield _packed("q", [int(m.contact_id) for m in members])
     yield [m.contact.email for m in members]
     yield _packed("b", [m.status.value for m in members])
     yield _packed("b", [m.removed_by_sync for m in members])
-    yield _packed("I", [sum(bit.get(t, 0) for t in m.contact.tags) for m in members])
+    yield _coded_tags([m.contact.tags for m in members])
     yield _coded([m.contact.first_name for m in members])
     yield _coded([m.contact.last_name for m in members])
     yield _coded([m.contact.phone for m in members])
@@ -235,7 +269,9 @@ def _snapshot(header: _Header, reader: _Reader) -> Snapshot:
     emails = _STRINGS.decode(reader.next())
     statuses = _array("b", _BYTES.decode(reader.next()), n)
     removed = _array("b", _BYTES.decode(reader.next()), n)
-    tag_bits = _array("I", _BYTES.decode(reader.next()), n)
+    coded_tags = _CODED_TAGS.decode(reader.next())
+    tag_sets = [frozenset(tags) for tags in coded_tags.values]
+    tags_of = [tag_sets[i] for i in _array("I", coded_tags.index, n)]
     first, last, phone = (_column(reader, n) for _ in range(3))
     pairs: dict[tuple[str, str | None], tuple[str, str | None]] = {}
     fields: list[list[tuple[str, str | None]]] = []
@@ -244,18 +280,13 @@ def _snapshot(header: _Header, reader: _Reader) -> Snapshot:
     udates = _column(reader, n)
     if len(emails) != n:
         raise struct.error("a column of another length")
-    tag_sets: dict[int, frozenset[str]] = {}
     by_value = {s.value: s for s in ListStatus}
     statuses_of = [by_value.get(v, ListStatus.OTHER) for v in statuses]
     values_of = zip(*fields, strict=True) if fields else repeat((), n)
     members: dict[str, Member] = {}
-    columns = (ids, emails, first, last, phone, values_of, tag_bits, statuses_of, removed)
+    columns = (ids, emails, first, last, phone, values_of, tags_of, statuses_of, removed)
     rows = zip(*columns, strict=True)
-    for cid, email, first_name, last_name, phone_, own, bits, status, gone in rows:
-        tags = tag_sets.get(bits)
-        if tags is None:
-            tags = frozenset(t for k, t in enumerate(header.tags) if bits >> k & 1)
-            tag_sets[bits] = tags
+    for cid, email, first_name, last_name, phone_, own, tags, status, gone in rows:
         contact = Contact(email, first_name, last_name, phone_, own, tags)
         members[cid] = Member(contact, status, cid, gone != 0)
     return Snapshot(

@@ -57,12 +57,14 @@ class ListState:
             return Loaded(codec.decode(data, account, list_id, self.key))
         except codec.SnapshotUnreadable as exc:
             return Loaded(None, f"snapshot not used: {exc}")
+        except Exception as exc:  # a cache that cannot be read costs a full read, not the run
+            return Loaded(None, f"snapshot not used: unreadable ({type(exc).__name__})")
 
     def save(self, snapshot: Snapshot) -> None:
         """Replace the list's snapshot; a failure is a warning (the next run reads in full)."""
         try:
             self.store.put(snapshot.account, snapshot.list_id, codec.encode(snapshot, self.key))
-        except (ConfigError, OSError) as exc:
+        except Exception as exc:  # a cache that cannot be written costs a full read next time
             self.warnings.append(
                 f"the snapshot of list {snapshot.list_id} on {snapshot.account} was not saved "
                 f"({exc}); the next plan reads that list in full"
@@ -95,14 +97,17 @@ def open_state(project: Project, environ: Mapping[str, str]) -> ListState:
     if settings.store == "postgres":
         assert settings.url is not None  # the model requires it for postgres
         url = resolve_env(settings.url, environ, "sync.yaml: state.url")
-        store = PostgresStore(url, shown=_shown(url))
+        store = PostgresStore(url, shown=display_url(url))
     else:
         store = LocalStore(state_dir(project.root) / STATE_FOLDER)
     return ListState(store, key, settings.refresh_seconds)
 
 
-def _shown(url: str) -> str:
-    """A database URL without its password (``postgresql://sync@db.internal/cdp``)."""
+def display_url(url: str) -> str:
+    """A database URL without its password (``postgresql://sync@db.internal/cdp``); a
+    key=value connection string is not shown at all."""
+    if "://" not in url:
+        return "the configured database"
     try:
         parts = urlsplit(url)
         netloc = parts.hostname or ""

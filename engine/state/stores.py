@@ -21,6 +21,7 @@ import re
 import tempfile
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
 
 from engine.errors import ConfigError
 
@@ -121,6 +122,22 @@ CREATE TABLE IF NOT EXISTS sync_accounts (
 """
 
 
+def redact(text: str, url: str) -> str:
+    """``text`` without the password of ``url`` (as written or percent-decoded), nor any
+    ``password=...`` of a key=value connection string: database errors quote them."""
+    secrets: set[str] = set()
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    if password:
+        secrets |= {password, unquote(password)}
+    secrets |= set(re.findall(r"password\s*=\s*'?([^\s']+)", url))
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
 class PostgresStore:
     """Tables in the PostgreSQL database at ``url`` (connected on first use)."""
 
@@ -128,6 +145,10 @@ class PostgresStore:
         self._url = url
         self.description = f"postgres ({shown})"
         self._conn: Any = None
+
+    def _error(self, exc: Exception, what: str = "") -> ConfigError:
+        detail = redact(str(exc).strip() or type(exc).__name__, self._url)
+        return ConfigError(f"state store {self.description}: {what}{detail}")
 
     def _connection(self) -> Any:
         if self._conn is None:
@@ -137,10 +158,7 @@ class PostgresStore:
                 conn = psycopg.connect(self._url, autocommit=True, connect_timeout=10)
                 conn.execute(SCHEMA)
             except psycopg.Error as exc:
-                raise ConfigError(
-                    f"state store {self.description}: cannot use the database: "
-                    f"{str(exc).strip() or type(exc).__name__}"
-                ) from exc
+                raise self._error(exc, "cannot use the database: ") from exc
             self._conn = conn
         return self._conn
 
@@ -175,9 +193,7 @@ class PostgresStore:
         try:
             return self._connection().execute(sql, args)
         except psycopg.Error as exc:
-            raise ConfigError(
-                f"state store {self.description}: {str(exc).strip() or type(exc).__name__}"
-            ) from exc
+            raise self._error(exc) from exc
 
     def close(self) -> None:
         if self._conn is not None:

@@ -1,14 +1,23 @@
 """Merging an incremental read into the snapshot it started from (see :mod:`.lists`).
 
 :class:`Merge` takes what the filtered status streams returned (a contact whose ``udate`` is
-the snapshot's keeps the snapshot's values and tags; the rest are *fresh*), and makes a
-status exact again when its member count disagrees: :class:`Ranges` finds the id ranges
-whose counts differ by halving, or the whole status is read again.
+the snapshot's keeps the snapshot's values and tags; the rest are *fresh*), and makes the
+statuses exact again while a member count disagrees (:meth:`Merge.settle`):
+
+1. each disagreeing status is read again where it differs: :class:`Ranges` finds the id
+   ranges whose counts differ by halving, or the whole status is read;
+2. members a re-read no longer finds there are looked for in the other statuses (``ids[]``,
+   100 at a time): a contact moved without a ``udate`` bump takes its new status (it may
+   make that status disagree in turn: the next round reads it again); one found nowhere
+   left the list (deleted, or status 91);
+3. the counts are compared again; after :data:`ROUNDS` rounds a status that still disagrees
+   (the list changing while it is read) is read in full.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from engine.activecampaign import wire
 from engine.contacts import ListStatus, Member
-from engine.snapshot import Snapshot
+from engine.snapshot import Snapshot, count_change
 
 from .members import READ_STATUSES, IdRange, Row, StatusRows
 
@@ -30,6 +39,11 @@ MARGIN = 3_600.0
 """A contact whose ``udate`` is within this of the last read is read again (same-second
 changes, and clocks that differ between the ``Date`` header and ``udate``)."""
 
+ROUNDS = 3
+"""Rounds of re-reading where counts disagree before a status is read in full."""
+
+IDS_PER_REQUEST = 100
+
 
 class Merge:
     """Merging what an incremental read returned into the snapshot it started from."""
@@ -41,7 +55,31 @@ class Merge:
         self.members: dict[str, Member] = dict(base.members)
         self.udates: dict[str, str | None] = dict(base.udates)
         self.fresh: set[str] = set()
+        self.dropped: list[str] = []  # left their status in a re-read: where are they now?
         self.how = ""
+
+    def settle(self, server: Mapping[ListStatus, int | None]) -> list[str]:
+        """Re-read where the member counts disagree with the ``server``'s, until they agree
+        (module docstring); returns what was done, for the plan."""
+        reasons: dict[ListStatus, str] = {}
+        for round_ in range(ROUNDS + 1):
+            counted = Counter(m.status for m in self.members.values())
+            differ = [s for s in READ_STATUSES if server[s] is None or server[s] != counted[s]]
+            if not differ:
+                break
+            for status in differ:
+                total = server[status]
+                why = reasons.get(status) or (
+                    count_change(status.value, counted[status], total)
+                    if total is not None
+                    else f"{status.name.lower()} count not given"
+                )
+                if total is None or round_ == ROUNDS:
+                    reasons[status] = why + self.reread_all(status)
+                else:
+                    reasons[status] = why + self.reread(status, total)
+            self.relocate()
+        return [reasons[s] for s in READ_STATUSES if s in reasons]
 
     def take(self, streams: Mapping[ListStatus, StatusRows]) -> None:
         """Each returned contact takes its status; fresh ones get values and tags read."""
@@ -63,51 +101,77 @@ class Merge:
         it did, for the plan (``: 3 ranges read again``, ``: read in full``)."""
         ids = sorted(int(c) for c, m in self.members.items() if m.status is status)
         ranges = Ranges(self.reading, status, ids)
-        if self.reading.id_ranges != ID_RANGES_IGNORED and ranges.locate(server):
-            self.reading.id_ranges = ID_RANGES_COUNTED
-            for bounds, counted in ranges.found:
-                stream = self.reading.stream(status, bounds) if counted else StatusRows()
-                low = bisect_right(ids, bounds[0])
-                high = len(ids) if bounds[1] is None else bisect_left(ids, bounds[1])
-                self._replace(status, stream, ids[low:high])
-            return f": {len(ranges.found):,} id range(s) read again"
-        self.reading.id_ranges = ranges.verdict or self.reading.id_ranges
+        if self.reading.id_ranges == ID_RANGES_IGNORED or not ranges.locate(server):
+            self.reading.id_ranges = ranges.verdict or self.reading.id_ranges
+            return self.reread_all(status)
+        self.reading.id_ranges = ID_RANGES_COUNTED
+        for bounds, counted in ranges.found:
+            stream = self.reading.stream(status, bounds) if counted else StatusRows()
+            low = bisect_right(ids, bounds[0])
+            high = len(ids) if bounds[1] is None else bisect_left(ids, bounds[1])
+            self._replace(status, stream, ids[low:high])
+        return f": {len(ranges.found):,} id range(s) read again"
+
+    def reread_all(self, status: ListStatus) -> str:
+        ids = sorted(int(c) for c, m in self.members.items() if m.status is status)
         self._replace(status, self.reading.stream(status), ids)
         return ": read in full"
 
+    def relocate(self) -> None:
+        """Where the members a re-read dropped are now: in another status (moved without a
+        ``udate`` bump), or nowhere (they left the list)."""
+        dropped, self.dropped = self.dropped, []
+        for start in range(0, len(dropped), IDS_PER_REQUEST):
+            batch = dropped[start : start + IDS_PER_REQUEST]
+            for status in READ_STATUSES:
+                stream = self.reading.stream(status, only=batch)
+                fresh = [(status, r) for r in stream.rows if not self._reuse(r, status)]
+                self._fresh(fresh, [stream], filtered=False)
+        for cid in dropped:
+            if cid not in self.members:
+                self.udates.pop(cid, None)
+
     def _replace(self, status: ListStatus, stream: StatusRows, known: list[int]) -> None:
         """The members of ``status`` among ``known`` (the contact ids the merged snapshot
-        had there) are exactly those in ``stream``."""
+        had there) are exactly those in ``stream``; the others are looked for later."""
         returned = {row[0] for row in stream.rows}
         for number in known:
             cid = str(number)
             member = self.members.get(cid)
             if member is not None and member.status is status and cid not in returned:
                 del self.members[cid]
-                self.udates.pop(cid, None)
+                self.dropped.append(cid)
         fresh = [(status, row) for row in stream.rows if not self._reuse(row, status)]
-        self._fresh(fresh, [stream])
+        self._fresh(fresh, [stream], filtered=False)
 
     def _reuse(self, row: Row, status: ListStatus) -> bool:
         """Keep the snapshot's values and tags of an unchanged contact (in its new status)."""
         cid, udate = row[0], row[5]
-        old = self.members.get(cid)
+        old = self.members.get(cid) or self.base.members.get(cid)
         if old is None or self.udates.get(cid) != udate:
             return False
         moment = wire.instant(udate)
         if moment is None or moment >= self.base.watermark - MARGIN:
             return False
-        if old.status is not status:
-            self.members[cid] = replace(old, status=status)
+        self.members[cid] = old if old.status is status else replace(old, status=status)
         return True
 
-    def _fresh(self, fresh: list[tuple[ListStatus, Row]], streams: Iterable[StatusRows]) -> None:
+    def _fresh(
+        self,
+        fresh: list[tuple[ListStatus, Row]],
+        streams: Iterable[StatusRows],
+        *,
+        filtered: bool = True,
+    ) -> None:
+        """Fresh members: values read (side-loaded, or the documented way) and tags from the
+        filtered tag streams (``filtered``: the rows came from streams with the same
+        ``updated_after`` filter, so a tagged one is in them) or the contacts' own tags."""
         if not fresh:
             return
         ids = [row[0] for _, row in fresh]
         columns, how = self.reading.values(streams, ids)
         self.how = self.how or how
-        old = [row[0] for _, row in fresh if (wire.instant(row[5]) or 0.0) < self.cutoff]
+        old = [r[0] for _, r in fresh if not filtered or (wire.instant(r[5]) or 0.0) < self.cutoff]
         own = self.reading.tags_of(old) if old else {}
         lookups, assembler = self.reading.lookups, self.reading.assembler
         for status, row in fresh:
@@ -159,16 +223,19 @@ class Ranges:
         if left is None or right is None or left + right != server:
             self.verdict = ID_RANGES_IGNORED if left == right == server else None
             return False
-        self._split(0, mid, (0, split), left)
-        self._split(mid, len(self.ids), (split - 1, None), right)
+        self._split(0, mid, (0, split), left, True)
+        self._split(mid, len(self.ids), (split - 1, None), right, True)
         return True
 
-    def _split(self, start: int, end: int, bounds: IdRange, server: int) -> None:
-        """Our ids[start:end] lie within ``bounds``, where the server counts ``server``."""
+    def _split(self, start: int, end: int, bounds: IdRange, server: int, measured: bool) -> None:
+        """Our ids[start:end] lie within ``bounds``, where the server counts ``server``
+        (``measured``: asked for, not derived)."""
         if end - start == server:
             return
         if end - start <= LEAF or server <= 0:
-            self.found.append((bounds, server))  # a count of 0: nobody there to read
+            # A measured 0 needs no read; a computed one (whole minus a half, counted at
+            # different moments) is read to be sure.
+            self.found.append((bounds, server if measured or server > 0 else 1))
             return
         mid = (start + end) // 2
         split = self.ids[mid]
@@ -176,8 +243,8 @@ class Ranges:
         if left is None:
             self.found.append((bounds, server))
             return
-        self._split(start, mid, (bounds[0], split), left)
-        self._split(mid, end, (split - 1, bounds[1]), server - left)
+        self._split(start, mid, (bounds[0], split), left, True)
+        self._split(mid, end, (split - 1, bounds[1]), server - left, False)
 
 
 def iso(seconds: float) -> str:

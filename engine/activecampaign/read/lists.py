@@ -29,8 +29,7 @@ requests (``tests/test_incremental.py`` checks it against full reads).
 from __future__ import annotations
 
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -43,7 +42,7 @@ from engine.contacts import CurrentState, ListStatus, Member
 from engine.errors import TransientError
 from engine.memory import young_collections_only
 from engine.progress import Step
-from engine.snapshot import ListRead, Snapshot, count_change, mapping_digest
+from engine.snapshot import ListRead, Snapshot, mapping_digest
 
 from . import sideload
 from .incremental import MARGIN, OVERLAP, Merge, iso
@@ -216,17 +215,9 @@ class Reading:
         done = self._run_streams(jobs, lambda: self._status_jobs(since))
         tagged = {name: done.get(f"tagged:{name}", set()) for name, _ in self._tags()}
         merge = Merge(self, base, cutoff, tagged)
-        streams = {s: done[f"status:{s.value}"] for s in READ_STATUSES}
-        merge.take(streams)
-        outcome = _Outcome(merge.members, merge.udates)
-        counted = Counter(m.status.value for m in merge.members.values())
-        for status in READ_STATUSES:
-            server = done[f"count:{status.value}"]
-            if server is not None and server != counted.get(status.value, 0):
-                why = count_change(status.value, counted[status.value], server)
-                outcome.reasons.append(why + merge.reread(status, server))
-        outcome.changed, outcome.values = len(merge.fresh), merge.how
-        return outcome
+        merge.take({s: done[f"status:{s.value}"] for s in READ_STATUSES})
+        reasons = merge.settle({s: done[f"count:{s.value}"] for s in READ_STATUSES})
+        return _Outcome(merge.members, merge.udates, merge.how, len(merge.fresh), reasons)
 
     # -------------------------------------------------------------------------- shared
 
@@ -244,6 +235,7 @@ class Reading:
         since: str | None,
         statuses: Iterable[ListStatus] = READ_STATUSES,
         ids: IdRange | None = None,
+        only: Sequence[str] = (),
     ) -> dict[str, Callable[[], Any]]:
         """Each status's stream (changed since ``since``, among ``ids``, when given)."""
         jobs: dict[str, Callable[[], Any]] = {}
@@ -260,6 +252,7 @@ class Reading:
                 since=since,
                 include=self.include,
                 ids=ids,
+                only=only,
             )
         return jobs
 
@@ -278,10 +271,12 @@ class Reading:
         self.verdict = sideload.TIMED_OUT
         return run({**jobs, **status_jobs()}, self.workers)
 
-    def stream(self, status: ListStatus, ids: IdRange | None = None) -> StatusRows:
-        """One status in full, or its members among ``ids`` (a re-read after its count
-        disagreed)."""
-        done = self._run_streams({}, lambda: self._status_jobs(None, (status,), ids))
+    def stream(
+        self, status: ListStatus, ids: IdRange | None = None, only: Sequence[str] = ()
+    ) -> StatusRows:
+        """One status in full, or its members among ``ids``, or among the contacts ``only``
+        names (a re-read after its count disagreed)."""
+        done = self._run_streams({}, lambda: self._status_jobs(None, (status,), ids, only))
         result: StatusRows = done[f"status:{status.value}"]
         return result
 
@@ -301,8 +296,8 @@ class Reading:
             else:
                 columns = _union(streams, self.lookups.perstags)
                 if self.verdict == sideload.UNKNOWN:
-                    self.verdict = sideload.verify(self.client, self.lookups, columns, ids[:500])
-                if self.verdict in (sideload.VERIFIED, sideload.UNKNOWN):
+                    self.verdict = sideload.verify(self.client, self.lookups, columns, ids)
+                if self.verdict == sideload.VERIFIED:
                     return columns, WITH_PAGES
         first = run(
             {

@@ -155,11 +155,12 @@ class StatusRows:
 
     rows: list[Row] = field(default_factory=list)
     values: Columns | None = None
+    unloaded: int = 0  # pages with contacts but without side-loaded values
 
     @property
     def sideload_missing(self) -> bool:
-        """Rows came, but no page carried side-loaded values (include not honoured)."""
-        return bool(self.rows) and self.values is None
+        """Rows came on a page that carried no side-loaded values (include not honoured)."""
+        return bool(self.rows) and (self.values is None or self.unloaded > 0)
 
 
 def status_stream(
@@ -172,10 +173,11 @@ def status_stream(
     since: str | None = None,
     include: Lookups | None = None,
     ids: IdRange | None = None,
+    only: Sequence[str] = (),
 ) -> StatusRows:
     """The members in ``status`` (changed since ``since``, among the contact ids in ``ids``,
-    when given); with ``include`` their mapped field values come with the pages
-    (``include=fieldValues``)."""
+    among the contacts ``only`` names (``ids[]``), when given); with ``include`` their mapped
+    field values come with the pages (``include=fieldValues``)."""
     params: dict[str, Any] = {"listid": list_id, "status": status.value}
     if since is not None:
         params["filters[updated_after]"] = since
@@ -183,6 +185,8 @@ def status_stream(
         params["id_less"] = ids[1]
     if include is not None:
         params["include"] = "fieldValues"
+    if only:
+        params["ids[]"] = list(only)
     found = StatusRows()
     share = partial(share_value, shared)
     perstag_of = include.perstag_of if include is not None else {}
@@ -196,6 +200,8 @@ def status_stream(
                     udate = last_udate
                 last_udate = udate
                 found.rows.append((cid, email, share(first), share(last), phone, udate))
+        if include is not None and page.items and page.field_values is None:
+            found.unloaded += 1
         if include is not None and page.field_values is not None:
             if found.values is None:
                 found.values = {p: {} for p in include.perstags}

@@ -35,24 +35,25 @@ def usable(verdict: str) -> bool:
 
 
 def sample(columns: Columns, ids: Sequence[str], size: int = SAMPLE) -> list[str]:
-    """Contacts to check: those with side-loaded values first, then any."""
-
-    def valued(cid: str) -> bool:
-        return any(column.get(cid) is not None for column in columns.values())
-
-    with_values = [cid for cid in ids if valued(cid)]
-    rest = [cid for cid in ids if not valued(cid)]
-    return (with_values[:size] + rest)[:size]
+    """Contacts to check: those with side-loaded values first (the first ``size`` found),
+    then any."""
+    with_values: list[str] = []
+    for cid in ids:
+        if any(column.get(cid) is not None for column in columns.values()):
+            with_values.append(cid)
+            if len(with_values) == size:
+                return with_values
+    rest = [cid for cid in ids[: size * 2] if cid not in with_values]
+    return (with_values + rest)[:size]
 
 
 def verify(client: Client, lookups: Lookups, columns: Columns, ids: Sequence[str]) -> str:
     """VERIFIED when every sampled contact's side-loaded mapped values equal what
-    ``GET /contacts/{id}/fieldValues`` says; DISAGREES otherwise (UNKNOWN: nothing to
-    sample)."""
+    ``GET /contacts/{id}/fieldValues`` says and at least one of them has a value (agreeing
+    on nothing proves nothing); DISAGREES when one differs; UNKNOWN otherwise."""
     chosen = sample(columns, ids)
-    if not chosen:
-        return UNKNOWN
     perstag_of = lookups.perstag_of
+    seen_value = False
     for cid in chosen:
         page = client.get_as(
             f"contacts/{cid}/fieldValues", wire.field_values, kind="contact_field_values"
@@ -63,7 +64,8 @@ def verify(client: Client, lookups: Lookups, columns: Columns, ids: Sequence[str
         sideloaded = {p: column.get(cid) for p, column in columns.items()}
         if _mapped(documented) != _mapped(sideloaded):
             return DISAGREES
-    return VERIFIED
+        seen_value = seen_value or bool(_mapped(documented))
+    return VERIFIED if seen_value else UNKNOWN
 
 
 def _mapped(values: Mapping[str, str | None]) -> dict[str, str]:

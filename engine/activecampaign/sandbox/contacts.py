@@ -14,6 +14,8 @@ Decisions where ActiveCampaign's documentation is silent (see the API reference,
 - ``include=fieldValues,contactLists,contactTags`` side-loads those arrays at the top level
   (practitioner code relies on it; undocumented). ``SandboxSettings.sideload`` can make the
   ``fieldValues`` array absent, wrong or too slow, to rehearse the product's fallbacks.
+- ``ids[]`` (repeated) keeps the contacts with those ids (the documented "Filter contacts by
+  ID. Can be repeated for multiple IDs").
 - ``filters[updated_after]`` keeps contacts whose ``udate`` is at or after the value, or,
   with ``SandboxSettings.updated_after = "day"``, read as a date (the documented
   ``format: date``): only contacts updated on a later UTC day than the value's.
@@ -74,6 +76,10 @@ def _filters(sb: Sandbox, req: Request) -> tuple[str, str, list[Any]]:
     if query.get("email"):
         where.append("lower(c.email) = lower(?)")
         args.append(query["email"].strip())
+    wanted = [int(v) for v in req.values("ids[]") + req.values("ids") if v.strip().isdigit()]
+    if wanted:
+        where.append(f"c.id IN ({', '.join('?' * len(wanted))})")
+        args.extend(wanted)
     if tag_id := int_param(query, "tagid", 0):
         where.append(
             "EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag_id = ?)"

@@ -44,6 +44,11 @@ class Request:
     body: bytes
     headers: Mapping[str, str]  # lower-case names
     base: str  # "https://host/api/3" for links
+    pairs: tuple[tuple[str, str], ...] = ()  # the query as sent (repeated names kept)
+
+    def values(self, name: str) -> list[str]:
+        """Every value of a repeated query parameter (``ids[]=1&ids[]=2``)."""
+        return [value for key, value in self.pairs if key == name]
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, Any]) -> Request:
@@ -58,13 +63,15 @@ class Request:
             headers["content-type"] = str(environ["CONTENT_TYPE"])
         host = headers.get("host") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
         path = environ.get("PATH_INFO", "") or "/"
+        pairs = tuple(parse_qsl(str(environ.get("QUERY_STRING", "")), keep_blank_values=True))
         return cls(
             method=str(environ["REQUEST_METHOD"]).upper(),
             path=path.encode("latin-1").decode("utf-8", "replace"),
-            query=dict(parse_qsl(str(environ.get("QUERY_STRING", "")), keep_blank_values=True)),
+            query=dict(pairs),
             body=body,
             headers=headers,
             base=f"{environ.get('wsgi.url_scheme', 'http')}://{host}/api/3",
+            pairs=pairs,
         )
 
     def json(self) -> Any:
