@@ -55,7 +55,7 @@ class Merge:
         self.members: dict[str, Member] = dict(base.members)
         self.udates: dict[str, str | None] = dict(base.udates)
         self.fresh: set[str] = set()
-        self.dropped: list[str] = []  # left their status in a re-read: where are they now?
+        self.dropped: dict[str, Member] = {}  # left their status in a re-read: now where?
         self.how = ""
 
     def settle(self, server: Mapping[ListStatus, int | None]) -> list[str]:
@@ -120,7 +120,7 @@ class Merge:
     def relocate(self) -> None:
         """Where the members a re-read dropped are now: in another status (moved without a
         ``udate`` bump), or nowhere (they left the list)."""
-        dropped, self.dropped = self.dropped, []
+        dropped = list(self.dropped)
         for start in range(0, len(dropped), IDS_PER_REQUEST):
             batch = dropped[start : start + IDS_PER_REQUEST]
             for status in READ_STATUSES:
@@ -130,6 +130,7 @@ class Merge:
         for cid in dropped:
             if cid not in self.members:
                 self.udates.pop(cid, None)
+        self.dropped.clear()
 
     def _replace(self, status: ListStatus, stream: StatusRows, known: list[int]) -> None:
         """The members of ``status`` among ``known`` (the contact ids the merged snapshot
@@ -139,20 +140,21 @@ class Merge:
             cid = str(number)
             member = self.members.get(cid)
             if member is not None and member.status is status and cid not in returned:
-                del self.members[cid]
-                self.dropped.append(cid)
+                self.dropped[cid] = self.members.pop(cid)
         fresh = [(status, row) for row in stream.rows if not self._reuse(row, status)]
         self._fresh(fresh, [stream], filtered=False)
 
     def _reuse(self, row: Row, status: ListStatus) -> bool:
-        """Keep the snapshot's values and tags of an unchanged contact (in its new status)."""
+        """Keep the values and tags already known of an unchanged contact (in its new
+        status): the snapshot's, when it is older than the snapshot's read, or this read's."""
         cid, udate = row[0], row[5]
-        old = self.members.get(cid) or self.base.members.get(cid)
+        old = self.members.get(cid) or self.dropped.get(cid)
         if old is None or self.udates.get(cid) != udate:
             return False
-        moment = wire.instant(udate)
-        if moment is None or moment >= self.base.watermark - MARGIN:
-            return False
+        if cid not in self.fresh:
+            moment = wire.instant(udate)
+            if moment is None or moment >= self.base.watermark - MARGIN:
+                return False
         self.members[cid] = old if old.status is status else replace(old, status=status)
         return True
 
