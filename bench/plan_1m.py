@@ -8,12 +8,11 @@ between reading the source, reading the list and diffing.
 
     .venv/bin/python -m bench.plan_1m [--rows 1000000]
 
-Measured here (2 cores), 1,000,000 rows, five runs: 46.5-48.3 s in all (source 5.7-6.5 s,
-list 38.2-39.6 s, diff 2.4-2.7 s), peak 1,073-1,087 MB; 29,000 requests (9,664 contact
-pages, 19,322 field-value pages). Target: 60 s and 1.5 GB. Before the optimisations:
-117.8 s, 1,953 MB; before typed page decoding (msgspec): 60.8-70.3 s.
-Reading the list is now mostly the sandbox rendering ~2.8 GB of JSON (each listed contact
-carries its 18 links) and httpx's per-request work, all on one core (GIL).
+Measured here (2 cores), 1,000,000 rows, three runs: 37.0-39.8 s in all (source 4.3-4.8 s,
+list 30.8-33.0 s), peak 1,350-1,355 MB (VmHWM); 9,672 requests (9,664 contact pages with
+their values side-loaded, once ``include=fieldValues`` was verified on 5 contacts). Target:
+60 s and 1.5 GB. Before the snapshots and side-loading (issue 6): 46.5-48.3 s, 1,073-1,087
+MB, 29,000 requests; before the optimisations: 117.8 s, 1,953 MB.
 """
 
 from __future__ import annotations
