@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from typer._click.core import Context as ClickContext
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
 from engine.activecampaign.connect import Connector
@@ -24,6 +25,14 @@ from engine.render.diagnostics import render_diagnostics
 from .context import CliState
 
 
+def _usage_exit(exc: UsageError) -> UsageError:
+    """A usage error (an unknown option, a bad value, an extra argument) exits 1 like every
+    other error: 2 means only "a plan with changes" (``--detailed-exitcode``). Bare ``sync``
+    shows the help, which is not an error (0)."""
+    exc.exit_code = 0 if isinstance(exc, NoArgsIsHelpError) else 1
+    return exc
+
+
 class SyncGroup(TyperGroup):
     """Turns user errors into one clear message and exit 1, inside the app itself.
 
@@ -31,9 +40,17 @@ class SyncGroup(TyperGroup):
     user sees.
     """
 
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:
+            raise _usage_exit(exc) from None
+
     def invoke(self, ctx: ClickContext) -> object:
         try:
             return super().invoke(ctx)
+        except UsageError as exc:
+            raise _usage_exit(exc) from None
         except ManifestError as exc:
             typer.echo(render_diagnostics(exc.diagnostics, color=False), nl=False, err=True)
             typer.echo(f"error: {exc}", err=True)
