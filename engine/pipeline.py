@@ -35,6 +35,7 @@ from engine.memory import frozen
 from engine.plan import ExportPlan, Plan, digest_manifests
 from engine.plan.build import plan_export
 from engine.plan.file import load_plan
+from engine.plan.guards import consent_guard
 from engine.progress import Progress, Silent, Step, task
 from engine.run import Clients, read_current
 from engine.schedule import DueExport, last_successes
@@ -106,11 +107,25 @@ def plan_one(
     progress: Progress,
     refresh: str = "auto",
 ) -> ExportPlan:
+    """One export's plan. What can be refused offline is refused before anything is read
+    (a connection without consent: no segment query, no request to ActiveCampaign)."""
+    offline = offline_refusal(project, export)
+    if offline is not None:
+        return offline
     step = task(progress, f"{export.name}: reading segments")
     desired = desired_state(project, export, environ, progress=step)
     current, read = read_current(project, export, clients, progress, refresh)
     plan = decide(project, export, desired, current, allow_removals=allow_removals)
     return replace(plan, read=read)
+
+
+def offline_refusal(project: Project, export: Export) -> ExportPlan | None:
+    """The refused plan of an export whose connection lacks ``data_privacy_consent``, made
+    without reading its segments or its list (None: nothing refuses it offline)."""
+    connection = project.destinations[export.connection]
+    plan = ExportPlan(export.name, connection.name, str(export.list_id), export.mode)
+    refusal = consent_guard(plan, connection)
+    return None if refusal is None else replace(plan, refusals=(refusal,))
 
 
 def decide(
@@ -147,6 +162,8 @@ def make_plan(
     report = progress or Silent()
     with ExitStack() as stack:
         pool = clients or stack.enter_context(Clients(project, environ))
+        for export in exports:  # a missing API key stops the run before anything is read
+            pool.key(project.destinations[export.connection])
         plans = [
             plan_one(
                 project,

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from pydantic import SecretStr
+
 from engine.activecampaign.client import Client
 from engine.activecampaign.connect import Connector
 from engine.activecampaign.pacing import HostLimits
@@ -75,13 +77,19 @@ class Clients:
             limits.requests.lower_rate(connection.rate_limit)
         return limits
 
+    def key(self, connection: ActiveCampaignConnection) -> tuple[SecretStr | None, str | None]:
+        """The connection's API key and the env var it comes from (none for the sandbox);
+        ConfigError naming the manifest line when the variable is not set. Sends nothing."""
+        if connection.is_sandbox:
+            return None, None
+        assert connection.api_key is not None  # the model requires it unless sandbox
+        where = str(self._project.where("connections", connection.name, "api_key"))
+        return resolve_secret(connection.api_key, self._environ, where), env_name(
+            connection.api_key
+        )
+
     def _connect(self, connection: ActiveCampaignConnection) -> Client:
-        key, key_env = None, None
-        if not connection.is_sandbox:
-            assert connection.api_key is not None  # the model requires it unless sandbox
-            where = str(self._project.where("connections", connection.name, "api_key"))
-            key = resolve_secret(connection.api_key, self._environ, where)
-            key_env = env_name(connection.api_key)
+        key, key_env = self.key(connection)
         return self._connector.client(
             connection,
             key,
