@@ -276,7 +276,9 @@ def apply_plan(
         result = apply_export(export_plan, write, task(report, f"{export_plan.export}: applying"))
         results.append(result)
         if export_plan.has_changes or export_plan.refused:
-            history.append(state_dir(project.root), _record(result, started, context))
+            history.append(
+                state_dir(project.root), _record(result, started, context), _problems(result)
+            )
         if result.interrupted:
             break  # Ctrl-C: later exports are not started (the report says which)
     return results
@@ -345,6 +347,14 @@ def due_exports(
     return [item for item in due if not named or item.name in named]
 
 
+def _problems(result: ApplyReport) -> list[history.Problem]:
+    """One CSV row per contact rejected, not applied or skipped."""
+    rows = [(r.email, "rejected", r.reason) for r in result.rejected]
+    rows += [(r.email, "not applied", r.reason) for r in result.not_done]
+    rows += [(r.email, "skipped", r.reason) for r in result.skipped]
+    return rows
+
+
 def _record(result: ApplyReport, started: datetime, run: RunContext) -> history.RunRecord:
     return history.RunRecord(
         time=started.isoformat(timespec="seconds"),
@@ -355,9 +365,9 @@ def _record(result: ApplyReport, started: datetime, run: RunContext) -> history.
         commit=run.commit,
         outcome=result.outcome,
         counts={"planned": sum(result.planned.values()), **result.applied},
-        rejected=tuple((r.email, r.reason) for r in result.rejected),
-        not_applied=tuple((r.email, r.reason) for r in result.not_done),
-        skipped=tuple((r.email, r.reason) for r in result.skipped),
+        rejected=history.group((r.email, r.reason) for r in result.rejected),
+        not_applied=history.group((r.email, r.reason) for r in result.not_done),
+        skipped=history.group((r.email, r.reason) for r in result.skipped),
         duration_s=round(result.duration_s, 3),
         message=result.error or ("; ".join(result.refused) or None),
         requests=dict(result.requests),

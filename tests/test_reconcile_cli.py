@@ -62,6 +62,9 @@ def test_plan_apply_plan_converges(workspace: Workspace) -> None:
     status = workspace.sync("status")
     assert status.exit_code == 0
     assert "vip" in status.stdout and "applied" in status.stdout
+    for path in [workspace.root / ".sync", *(workspace.root / ".sync").rglob("*")]:
+        expected = 0o700 if path.is_dir() else 0o600  # personal data: owner only
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path
 
 
 def test_apply_needs_yes_when_not_on_a_terminal(workspace: Workspace) -> None:
@@ -359,9 +362,22 @@ def test_ctrl_c_during_apply_reports_and_records_what_happened(workspace: Worksp
     (record,) = history.read(workspace.root / ".sync")
     assert record.export == "newsletter" and record.outcome == "interrupted"
     assert not record.rejected
-    assert record.not_applied and "run 'sync plan'" in record.not_applied[0][1]
+    assert record.not_applied and "run 'sync plan'" in record.not_applied[0][0]
+    rows = (workspace.root / ".sync" / "rejected" / "newsletter.csv").read_text().splitlines()
+    assert len(rows) - 1 == record.total("not_applied") > 0  # one row per contact
     status = workspace.sync("status")
-    assert "not applied" in status.stdout and "rejected" not in status.stdout
+    assert f"{record.total('not_applied')} not applied" in status.stdout
+    assert "rejected" not in status.stdout
+
+
+def test_status_names_a_damaged_history_line_and_shows_the_rest(workspace: Workspace) -> None:
+    assert workspace.sync("apply", "--yes").exit_code == 0
+    log = workspace.root / ".sync" / "history.jsonl"
+    log.write_text(log.read_text() + '{"time": "2026-11-\n')
+    status = workspace.sync("status")
+    assert status.exit_code == 0
+    assert "history.jsonl line 3 is damaged" in status.stdout
+    assert "vip" in status.stdout and "newsletter" in status.stdout
 
 
 def test_now_and_since_need_due(workspace: Workspace) -> None:

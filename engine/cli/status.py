@@ -20,5 +20,5 @@ def status(
 ) -> None:
     """Recent runs per export, from the run history (.sync/history.jsonl)."""
     state: CliState = ctx.obj
-    records = history.read(state_dir(state.workspace))
-    typer.echo(render_status(history.latest_per_export(records, runs)), nl=False)
+    records, damaged = history.read_all(state_dir(state.workspace))
+    typer.echo(render_status(history.latest_per_export(records, runs), damaged), nl=False)

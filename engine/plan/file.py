@@ -10,8 +10,6 @@ data, so :func:`save_plan` creates them readable by their owner only (0600).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +30,7 @@ from engine.plan import (
     utc_now,
 )
 from engine.snapshot import ListRead
+from engine.state.files import write_private
 
 __all__ = [
     "ACTION_ORDER",
@@ -234,21 +233,14 @@ def _export_from_json(raw: Mapping[str, Any]) -> ExportPlan:
 def save_plan(plan: Plan, path: Path | str) -> None:
     """Write the plan as JSON, readable by its owner only (0600: it holds personal data).
 
-    Written to a temporary file beside ``path`` (created 0600) and renamed over it, so a
-    crash never leaves half a plan, and an existing file's wider permissions are not kept.
+    Written to a temporary file beside ``path`` (created 0600), fsynced and renamed over it
+    (:func:`engine.state.files.write_private`), so a crash never leaves half a plan, an
+    existing file's wider permissions are not kept, and the temporary file a killed earlier
+    save left behind is removed.
     """
     target = Path(path)
-    text = plan_text(plan)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_private(target, plan_text(plan).encode("utf-8"), folder_private=False)
     except OSError as exc:
         raise ConfigError(f"cannot write plan file {target}: {exc.strerror or exc}") from exc
 

@@ -22,12 +22,14 @@ from pathlib import Path
 
 from engine.errors import LockError
 
+from .files import private_folder
+
 
 @contextmanager
 def export_lock(state_dir: Path, export: str) -> Iterator[None]:
     """Hold the lock of ``export`` for the duration of the block, or raise LockError."""
-    lock_dir = state_dir / "locks"
-    lock_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(state_dir)
+    lock_dir = private_folder(state_dir / "locks")
     path = lock_dir / f"{export}.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:

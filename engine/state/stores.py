@@ -16,14 +16,14 @@ atomically: a crash while saving leaves the previous one in place.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from engine.errors import ConfigError
+
+from .files import private_folder, write_private
 
 
 class StateStore(Protocol):
@@ -84,26 +84,8 @@ class LocalStore:
         return None
 
     def _write(self, path: Path, data: bytes) -> None:
-        """Atomically: a temporary file (0600) beside ``path``, fsynced, renamed over it."""
-        for folder in (self.root, path.parent):
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(folder, 0o700)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        folder_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder_fd)
-        finally:
-            os.close(folder_fd)
+        private_folder(self.root)
+        write_private(path, data)
 
 
 SCHEMA = """

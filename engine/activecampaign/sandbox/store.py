@@ -8,6 +8,7 @@ Concurrency: one connection per thread, WAL journal, a busy timeout, and writes 
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
@@ -57,6 +58,9 @@ class Store:
         self._connections: list[sqlite3.Connection] = []
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Owner only, like the rest of .sync/ (SQLite gives its -wal and -shm files
+            # the database file's mode).
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             self._conn().executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
