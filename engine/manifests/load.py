@@ -132,7 +132,9 @@ class _Run:
         if len(entries) > 1:
             self._error(entries[1].at(()), "sync.yaml holds one document; merge the others")
         model = entries[0].model if entries else None
-        return model if isinstance(model, Settings) else Settings()
+        if isinstance(model, Settings):
+            return model
+        return _salvage(entries[0].data) if entries else Settings()
 
     def file(self, kind: str, path: Path, variables: Mapping[str, object]) -> list[Entry]:
         label = self.label(path)
@@ -186,7 +188,7 @@ class _Run:
         data = resolver.document(kind, doc)
         assert isinstance(data, dict)
         name = data.get("name") if isinstance(data.get("name"), str) else None
-        entry = Entry(kind, name, label, doc, data, None)
+        entry = Entry(kind, name, label, doc, data, None, rendered=validate)
         model_type = self._model_type(entry)
         if model_type is None or not validate:
             return entry
@@ -249,6 +251,22 @@ class _Run:
 
     def project(self, settings: Settings) -> Project:
         return build_project(self.root, settings, self.entries, self.diagnostics)
+
+
+def _salvage(data: object) -> Settings:
+    """The valid sections of a sync.yaml that has errors elsewhere (reported already): an
+    unknown key under ``teams:`` must not make ``vars`` vanish and every ``var()`` fail."""
+    if not isinstance(data, dict):
+        return Settings()
+    kept = {}
+    for key in Settings.model_fields:
+        if key in data:
+            try:
+                Settings.model_validate({key: data[key]})
+            except ValidationError:
+                continue
+            kept[key] = data[key]
+    return Settings.model_validate(kept)
 
 
 __all__ = ["discover", "load_project"]

@@ -281,6 +281,13 @@ class Limits(Model):
 def check_cron(expression: str) -> str:
     from croniter import croniter
 
+    fields = expression.split()
+    if not expression.strip().startswith("@") and len(fields) != 5:
+        raise ValueError(
+            f"schedule '{expression}' has {len(fields)} fields; write five, in UTC: minute "
+            "hour day-of-month month day-of-week, e.g. '0 6 * * *' (seconds are not "
+            "supported: a sixth field would be read as something else)"
+        )
     if not croniter.is_valid(expression):
         raise ValueError(
             f"schedule '{expression}' is not a valid cron expression "

@@ -8,6 +8,8 @@
 - A reference to a document that exists but is itself invalid is not reported again, and
   names found in files that could not be parsed at all (``guessed``) count as existing, so
   one mistake is not reported three times.
+- A document with schema errors (an unknown key, a wrong type) still has its references
+  checked, from its raw keys: all problems are reported at once, not one per run.
 - Warning: an export whose connection lacks ``data_privacy_consent: true`` (plan and apply
   would refuse it).
 - Two exports writing the same list of the same connection: an error when either mirrors
@@ -39,6 +41,7 @@ class Entry:
     doc: Document
     data: object
     model: BaseModel | None
+    rendered: bool = True  # False: its file had template errors (data holds stand-ins)
 
     def at(self, path: KeyPath, *, key: bool = False) -> Location:
         mark: Mark = self.doc.key_mark(path) if key else self.doc.value_mark(path)
@@ -54,11 +57,45 @@ def check_references(entries: Sequence[Entry], guessed: Mapping[str, set[str]]) 
     connections = {name: found[0] for name, found in by_kind.get("connections", {}).items()}
     segments = set(by_kind.get("segments", {})) | guessed.get("segments", set())
     for entry in entries:
-        if isinstance(entry.model, Export):
-            out += _export(entry, entry.model, connections, segments, guessed)
-        elif isinstance(entry.model, Segment):
-            out += _segment(entry, entry.model, connections, guessed)
+        refs = _Refs.of(entry)
+        if refs is None:
+            continue
+        if entry.kind == "exports":
+            out += _export(entry, refs, connections, segments, guessed)
+        else:
+            out += _segment(entry, refs, connections, guessed)
     return out + _shared_lists([e for e in entries if isinstance(e.model, Export)])
+
+
+@dataclass(frozen=True, slots=True)
+class _Refs:
+    """What a document refers to: from its model, or (when invalid) its raw keys."""
+
+    name: str
+    connection: str | None  # an export's connection, or a segment's source
+    segments: tuple[tuple[int, str], ...]  # (index, name) of an export's segments
+
+    @classmethod
+    def of(cls, entry: Entry) -> _Refs | None:
+        if isinstance(entry.model, Export):
+            m = entry.model
+            return cls(m.name, m.connection, tuple(enumerate(m.segments)))
+        if isinstance(entry.model, Segment):
+            return cls(entry.model.name, entry.model.source, ())
+        if entry.kind not in ("exports", "segments") or not entry.rendered:
+            return None
+        if not isinstance(entry.data, dict):
+            return None
+        data = entry.data
+        key = "connection" if entry.kind == "exports" else "source"
+        target = data.get(key) if isinstance(data.get(key), str) else None
+        listed = data.get("segments") if entry.kind == "exports" else None
+        named = tuple(
+            (i, s)
+            for i, s in enumerate(listed if isinstance(listed, list) else [])
+            if isinstance(s, str)
+        )
+        return cls(entry.name or "?", target, named)
 
 
 def _shared_lists(exports: Sequence[Entry]) -> list[Diagnostic]:
@@ -113,14 +150,14 @@ def _duplicates(by_kind: dict[str, dict[str, list[Entry]]]) -> list[Diagnostic]:
 
 def _export(
     entry: Entry,
-    export: Export,
+    export: _Refs,
     connections: Mapping[str, Entry],
     segments: set[str],
     guessed: Mapping[str, set[str]],
 ) -> list[Diagnostic]:
     problem = _connection(entry, export, connections, guessed)
     out = [problem] if problem is not None else []
-    for index, segment in enumerate(export.segments):
+    for index, segment in export.segments:
         if segment not in segments:
             out.append(
                 Diagnostic(
@@ -133,9 +170,11 @@ def _export(
 
 
 def _connection(
-    entry: Entry, export: Export, connections: Mapping[str, Entry], guessed: Mapping[str, set[str]]
+    entry: Entry, export: _Refs, connections: Mapping[str, Entry], guessed: Mapping[str, set[str]]
 ) -> Diagnostic | None:
     """What is wrong with the export's connection: undefined, a source, or no consent."""
+    if export.connection is None:
+        return None  # missing or not a string: the schema error says so
     target = connections.get(export.connection)
     destinations = [n for n, e in connections.items() if _is_destination(e)]
     if target is None and export.connection not in guessed.get("connections", set()):
@@ -161,7 +200,7 @@ def _connection(
     return None
 
 
-def _no_consent(entry: Entry, export: Export, target: Entry) -> Diagnostic:
+def _no_consent(entry: Entry, export: _Refs, target: Entry) -> Diagnostic:
     return Diagnostic(
         entry.at(("connection",)),
         f"export '{export.name}': connection '{export.connection}' ({target.label}) has no "
@@ -173,22 +212,25 @@ def _no_consent(entry: Entry, export: Export, target: Entry) -> Diagnostic:
 
 def _segment(
     entry: Entry,
-    segment: Segment,
+    segment: _Refs,
     connections: Mapping[str, Entry],
     guessed: Mapping[str, set[str]],
 ) -> list[Diagnostic]:
-    target = connections.get(segment.source)
+    if segment.connection is None:
+        return []  # missing or not a string: the schema error says so
+    target = connections.get(segment.connection)
     sources = [n for n, e in connections.items() if not _is_destination(e)]
-    if target is None and segment.source not in guessed.get("connections", set()):
+    source = segment.connection
+    if target is None and source not in guessed.get("connections", set()):
         message = (
-            f"segment '{segment.name}': source '{segment.source}' is not defined in "
-            f"connections/{did_you_mean(segment.source, sources)}"
+            f"segment '{segment.name}': source '{source}' is not defined in "
+            f"connections/{did_you_mean(source, sources)}"
         )
     elif target is not None and _is_destination(target):
         message = (
-            f"segment '{segment.name}': '{segment.source}' is an ActiveCampaign connection; "
+            f"segment '{segment.name}': '{source}' is an ActiveCampaign connection; "
             "a segment's source is a duckdb, sqlite or postgres connection"
-            + did_you_mean(segment.source, sources)
+            + did_you_mean(source, sources)
         )
     else:
         return []
