@@ -49,6 +49,7 @@ class ContactWrite:
     values: Mapping[str, str] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     membership: Membership = Membership.KEEP
+    contact_id: str | None = None  # a RESUBSCRIBE's contact, as the plan read it
 
     @property
     def standard_values(self) -> dict[str, str]:
@@ -158,7 +159,9 @@ def write_of(change: Change) -> ContactWrite | None:
     }
     match change.action:
         case Action.ADD | Action.UPDATE:
-            return ContactWrite(change.email, values, change.added_tags, change.membership)
+            return ContactWrite(
+                change.email, values, change.added_tags, change.membership, change.contact_id
+            )
         case Action.REMOVE:
             return ContactWrite(change.email, membership=Membership.UNSUBSCRIBE)
         case Action.SKIP:

@@ -33,7 +33,7 @@ Values (decisions where the spec is silent):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import assert_never
 
 from engine.manifests.models import DEFAULT_MAX_PROFILES, Export, RemovalLimit
@@ -131,7 +131,8 @@ def decide(want: Contact, member: Member | None, policy: Policy) -> Change | Non
         case ListStatus.BOUNCED:
             return Change(Action.SKIP, want.email, reason="bounced")
         case ListStatus.UNSUBSCRIBED if member.removed_by_sync:
-            return _add(want, member.contact, policy, Membership.RESUBSCRIBE)
+            change = _add(want, member.contact, policy, Membership.RESUBSCRIBE)
+            return replace(change, contact_id=member.contact_id)
         case ListStatus.UNSUBSCRIBED:
             return Change(Action.SKIP, want.email, reason="unsubscribed")
         case ListStatus.UNCONFIRMED | ListStatus.OTHER:

@@ -50,8 +50,14 @@ def small_plan() -> Plan:
     return Plan((vip, quiet), "2024-05-01T12:00:00Z")
 
 
+REENTRY_NOTE = (
+    "  note: 1 person removed earlier by sync comes back: confirmed live, then re-subscribed "
+    "one by one (about 5 requests, 1 s at 5 requests/s)"
+)
+
 GOLDEN_TEXT = """\
 vip-newsletter -> list 12 on ac-prod (mirror)
+<reentry note>
 
   + ana@example.com
       first_name: "Ana"
@@ -75,7 +81,7 @@ vip-newsletter: 2 to add, 1 to update, 1 to remove, 40 unchanged, 1 skipped, 1 i
 quiet -> list 3 on ac-prod (upsert)
 
 quiet: 0 to add, 0 to update, 0 to remove, 5 unchanged, 0 skipped, 0 invalid
-"""
+""".replace("<reentry note>", REENTRY_NOTE)
 
 
 def test_text_reads_like_terraform() -> None:
@@ -133,6 +139,20 @@ def test_markdown_show_emails_shows_values() -> None:
     md = render_markdown(small_plan(), show_emails=True)
     assert '~ bo@example.com\n    phone: "555-0100" -> "555-0199"' in md
     assert '# invalid high-value:17 "not-an-email@": invalid email' in md
+
+
+def test_markdown_says_what_re_entries_cost() -> None:
+    text = render_markdown(small_plan())
+    assert "Re-entries:\n\n- `vip-newsletter`: 1 person removed earlier by sync" in text
+    assert "about 5 requests" in text
+
+
+def test_re_entry_cost_grows_with_people_at_two_requests_each() -> None:
+    from engine.activecampaign.write.resubscribe import requests_for
+
+    assert requests_for(0) == 0
+    assert requests_for(300) == 1 + 2 * 3 + 2 * 300  # tag, 3 batches + spot checks, 2 each
+    assert requests_for(300) <= 3 * 300
 
 
 def test_markdown_refusals_are_prominent() -> None:

@@ -96,6 +96,7 @@ class Change:
     after: Mapping[str, Value] = field(default_factory=dict)
     reason: str | None = None
     membership: Membership = Membership.KEEP  # KEEP on an add or remove means its default
+    contact_id: str | None = None  # RESUBSCRIBE: the contact as read (spares a lookup)
 
     def __post_init__(self) -> None:
         if self.membership is Membership.KEEP:

@@ -3,7 +3,8 @@ in :mod:`engine.plan`).
 
 JSON (:func:`plan_to_json`) is the SPEC §3.1 shape; keys whose value is empty
 (``before``/``after`` of a change, ``reason``) are omitted, and ``membership`` is written
-only where it is not implied by the action (``resubscribe``). Saved plans hold personal
+only where it is not implied by the action (``resubscribe``, with the ``contact_id`` the
+list read found, so the apply need not look the contact up). Saved plans hold personal
 data, so :func:`save_plan` creates them readable by their owner only (0600).
 """
 
@@ -122,6 +123,8 @@ def change_to_json(change: Change) -> dict[str, Any]:
         out["reason"] = change.reason
     if change.membership is not change.action.default_membership:
         out["membership"] = change.membership.value
+    if change.contact_id is not None:
+        out["contact_id"] = change.contact_id
     return out
 
 
@@ -135,6 +138,7 @@ def change_from_json(raw: Mapping[str, Any], action: Action | None = None) -> Ch
         _values_from_json(raw.get("after") or {}),
         raw.get("reason"),
         membership,
+        None if raw.get("contact_id") is None else str(raw["contact_id"]),
     )
 
 

@@ -7,8 +7,10 @@ import json
 import re
 from collections.abc import Callable
 
+from engine.activecampaign.write import resubscribe
 from engine.contacts import Conflict, InvalidRow
-from engine.plan import Change, ExportPlan, Value
+from engine.manifests.models import DEFAULT_RATE_LIMIT as RATE
+from engine.plan import Change, ExportPlan, Membership, Value
 
 Mask = Callable[[str], str]
 
@@ -51,6 +53,20 @@ def summary_line(plan: ExportPlan) -> str:
     return (
         f"{plan.export}: {s['add']} to add, {s['update']} to update, {s['remove']} to remove, "
         f"{s['unchanged']} unchanged, {s['skipped']} skipped, {s['invalid']} invalid"
+    )
+
+
+def reentry_note(plan: ExportPlan) -> str | None:
+    """What the re-entries of a plan cost (they are confirmed and written one by one)."""
+    people = sum(1 for c in plan.changes if c.membership is Membership.RESUBSCRIBE)
+    if not people:
+        return None
+    requests = resubscribe.requests_for(people)
+    return (
+        f"{people:,} {'person' if people == 1 else 'people'} removed earlier by sync "
+        f"{'comes' if people == 1 else 'come'} back: confirmed live, then re-subscribed "
+        f"one by one (about {requests:,} requests, {requests / RATE:,.0f} s at "
+        f"{RATE:g} requests/s)"
     )
 
 

@@ -32,6 +32,7 @@ from .lines import (
     head,
     invalid_line,
     mask_email,
+    reentry_note,
     same,
     summary_line,
     value_lines,
@@ -84,6 +85,10 @@ def _header(plan: Plan) -> str:
         for name, read in reads:
             lines.append(f"- `{name}`: {read.summary()}")
             lines += [f"  - {note}" for note in read.notes]
+    reentries = [(e.export, reentry_note(e)) for e in plan.exports]
+    if any(note for _, note in reentries):
+        lines += ["", "Re-entries:", ""]
+        lines += [f"- `{name}`: {note}" for name, note in reentries if note]
     refusals = [(e.export, r) for e in plan.exports for r in e.refusals]
     if refusals:
         lines += ["", "**⛔ Refused: these exports will not be applied.**", ""]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from engine.plan import Action, ExportPlan, Plan
 
-from .lines import conflict_line, head, invalid_line, same, summary_line, value_lines
+from .lines import conflict_line, head, invalid_line, reentry_note, same, summary_line, value_lines
 
 COLORS = {
     Action.ADD: "32",  # green
@@ -47,10 +47,14 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
 
 def _read(plan: ExportPlan) -> list[str]:
-    """``  list read: incremental since ...`` and its notes (nothing when not recorded)."""
+    """``  list read: incremental since ...`` and its notes (nothing when not recorded), and
+    what the re-entries will cost."""
+    reentry = reentry_note(plan)
+    lines = [f"  note: {reentry}"] if reentry else []
     if plan.read is None:
-        return []
-    return [f"  list read: {plan.read.summary()}", *(f"  note: {n}" for n in plan.read.notes)]
+        return lines
+    read = [f"  list read: {plan.read.summary()}", *(f"  note: {n}" for n in plan.read.notes)]
+    return read + lines
 
 
 def export_text(plan: ExportPlan, *, color: bool = False) -> str:

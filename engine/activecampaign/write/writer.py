@@ -4,12 +4,13 @@ Routing (decisions, SPEC §4 and the API reference §5-§7):
 
 - RESUBSCRIBE (someone the product itself removed comes back): bulk import refuses to
   re-subscribe an unsubscribed contact, so it is done per contact, and only once the live
-  contact confirms the product removed them (:mod:`.resubscribe`): ``GET /contacts?email=``
-  for the id, the contact's contactLists and contactTags, ``POST /contactLists`` status 1
-  with ``sourceid`` 4, then the removal marker's contactTag is deleted (after the
-  subscribe: a crash in between leaves an active member with a stale marker, never an
-  unsubscribed one without it). Its value and tag changes then go with the others as a
-  KEEP write. 6 requests + the KEEP write; an unconfirmed one is *skipped*, with why.
+  contact confirms the product removed them (:mod:`.resubscribe`): the contact's
+  contactLists read, ``POST /contactLists`` status 1 with ``sourceid`` 4, then the removal
+  marker's contactTag is deleted (after the subscribe: a crash in between leaves an active
+  member with a stale marker, never an unsubscribed one without it). The evidence is read
+  100 people a request (and the marker tag once per run): 2 requests a person. Its value
+  and tag changes then go with the others as a KEEP write; an unconfirmed one is *skipped*,
+  with why.
 - Small change sets (at most 10 contacts, as ActiveCampaign's docs advise) go through the
   contact endpoints: ``contact/sync`` (camelCase; only the keys to change), ``contactLists``
   for the membership, ``contactTags`` for tags (tag ids resolved, missing tags created).
@@ -72,9 +73,11 @@ def write_contacts(
     tally = Tally(progress, len(writes))
 
     rest = [w for w in writes if w.membership is not Membership.RESUBSCRIBE]
-    for write in writes:
-        if write.membership is Membership.RESUBSCRIBE:
-            follow_up = _resubscribe(ctx, write, outcome)
+    returning = [w for w in writes if w.membership is Membership.RESUBSCRIBE]
+    if returning:
+        confirmations = _confirmations(ctx, returning, outcome)
+        for write in returning:
+            follow_up = _resubscribe(ctx, write, confirmations, outcome)
             if follow_up is None:
                 tally.add(1)
             else:
@@ -98,23 +101,37 @@ def _report(client: Client, before: StatsSnapshot, outcome: Settled) -> WriteRep
     return outcome.report(requests, after.retries - before.retries)
 
 
-def _resubscribe(ctx: _Context, write: ContactWrite, outcome: Settled) -> ContactWrite | None:
-    """Re-subscribe; returns the KEEP write still to do (None when finished or failed)."""
-    client = ctx.client
+def _confirmations(
+    ctx: _Context, returning: Sequence[ContactWrite], outcome: Settled
+) -> resubscribe.Confirmations | None:
+    """The returning people's live evidence, in batches (None: the read failed, and every
+    returning person is reported as not confirmed: nothing was written for them)."""
     try:
-        body = client.get("contacts", kind="contacts", params={"email": write.email})
-        found = [
-            c
-            for c in wire.items(body, "contacts")
-            if wire.normalise_email(c.get("email")) == write.email
-        ]
-        if not found:
-            outcome.rejected.append(
-                Rejection(write.email, "contact no longer exists in ActiveCampaign")
-            )
+        confirmations = resubscribe.Confirmations(ctx.client, ctx.list_id)
+        confirmations.prefetch([w.contact_id for w in returning if w.contact_id])
+    except DestinationError as exc:
+        outcome.unknown += [Rejection(w.email, f"re-subscribe failed: {exc}") for w in returning]
+        return None
+    return confirmations
+
+
+def _resubscribe(
+    ctx: _Context,
+    write: ContactWrite,
+    confirmations: resubscribe.Confirmations | None,
+    outcome: Settled,
+) -> ContactWrite | None:
+    """Re-subscribe; returns the KEEP write still to do (None when finished or failed)."""
+    if confirmations is None:
+        return None  # reported by _confirmations
+    client = ctx.client
+    gone = "contact no longer exists in ActiveCampaign"
+    try:
+        contact_id = write.contact_id or _contact_id(client, write.email)
+        seen = None if contact_id is None else confirmations.evidence(contact_id)
+        if contact_id is None or seen is None:
+            outcome.rejected.append(Rejection(write.email, gone))
             return None
-        contact_id = wire.as_id(found[0].get("id"))
-        seen = resubscribe.evidence(client, ctx.list_id, contact_id)
         refusal = seen.refusal()
         if refusal is not None:
             outcome.skipped.append(Rejection(write.email, refusal))
@@ -129,7 +146,16 @@ def _resubscribe(ctx: _Context, write: ContactWrite, outcome: Settled) -> Contac
     if not write.values and not write.tags:
         outcome.applied.append(write.email)
         return None
-    return replace(write, membership=Membership.KEEP)
+    return replace(write, membership=Membership.KEEP, contact_id=None)
+
+
+def _contact_id(client: Client, email: str) -> str | None:
+    """The id of the contact with ``email`` (``GET /contacts?email=``), or None."""
+    body = client.get("contacts", kind="contacts", params={"email": email})
+    for contact in wire.items(body, "contacts"):
+        if wire.normalise_email(contact.get("email")) == email:
+            return wire.as_id(contact.get("id"))
+    return None
 
 
 def _set_status(ctx: _Context, contact_id: str, status: ListStatus) -> None:
