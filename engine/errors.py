@@ -20,6 +20,8 @@ else that escapes is a bug: the CLI prints a short notice, and the traceback wit
     │       ├── EndpointError       HTML 404: the host is not an ActiveCampaign API endpoint
     │       └── UnreachableError    DNS or connection failure after retries
     ├── StalePlanError              a saved plan no longer matches the list or the manifests
+    │   ├── TamperedPlanError       its file is not what was saved (the digest disagrees)
+    │   └── RefusedPlanError        a guard refuses it when checked again at apply time
     └── LockError                   another apply of the same export is running
 
 A guard's refusal (limits, removals, consent, an emptied mirror) is not an exception: the
@@ -138,6 +140,14 @@ class UnreachableError(PermanentError):
 
 class StalePlanError(SyncError):
     """A saved plan no longer matches the live list or the manifests."""
+
+
+class TamperedPlanError(StalePlanError):
+    """A saved plan file whose content is not what was saved (its digest disagrees)."""
+
+
+class RefusedPlanError(StalePlanError):
+    """A saved plan that a guard refuses when checked again at apply time."""
 
 
 class LockError(SyncError):

@@ -20,22 +20,20 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from engine.activecampaign.client import Client
 from engine.activecampaign.write import write_contacts
 from engine.apply import ApplyReport, ContactWrite, WriteReport, apply_export
-from engine.contacts import CurrentState, DesiredState
+from engine.contacts import CurrentState, DesiredState, ListStatus
 from engine.diff import Policy
-from engine.errors import ConfigError, StalePlanError
+from engine.errors import ConfigError, RefusedPlanError, StalePlanError
 from engine.manifests.models import Export
 from engine.manifests.project import Project
 from engine.memory import frozen
 from engine.plan import ExportPlan, Plan, digest_manifests
 from engine.plan.build import plan_export
-from engine.plan.file import load_plan
-from engine.plan.guards import consent_guard
+from engine.plan.guards import consent_guard, recheck
 from engine.progress import Progress, Silent, Step, task
 from engine.run import Clients, read_current
 from engine.schedule import DueExport, last_successes
@@ -176,7 +174,9 @@ def make_plan(
             )
             for e in exports
         ]
-    return Plan.create(plans, manifests_of(project, exports))
+    return Plan.create(
+        plans, manifests_of(project, exports), vars=project.vars, allow_removals=allow_removals
+    )
 
 
 # ---------------------------------------------------------------------------------- stale
@@ -185,7 +185,10 @@ def make_plan(
 def check_stale(
     project: Project, plan: Plan, clients: Clients, progress: Progress, refresh: str = "auto"
 ) -> None:
-    """Refuse a saved plan whose manifests or lists changed since it was made."""
+    """Refuse a saved plan whose manifests or lists changed since it was made, or that a
+    guard refuses when checked again on its own content and the live list (its digest was
+    checked when it was loaded: :func:`engine.plan.file.load_plan`). Every export is checked
+    before anything is sent."""
     exports = [_export_of(project, p.export) for p in plan.exports]
     now = manifests_of(project, exports)
     if digest_manifests(now) != digest_manifests(dict(plan.manifests)):
@@ -194,6 +197,7 @@ def check_stale(
             + _manifest_changes(plan.manifests, now)
             + "\nRun 'sync plan' again, review it, and apply the new plan."
         )
+    refusals: list[str] = []
     for export_plan, export in zip(plan.exports, exports, strict=True):
         current, _ = read_current(project, export, clients, progress, refresh)
         if current.fingerprint != export_plan.current_fingerprint:
@@ -202,6 +206,18 @@ def check_stale(
                 "changed since this plan was made (someone or something else wrote to it), "
                 "so the plan is stale and nothing was applied. Run 'sync plan' again."
             )
+        if not export_plan.refused:  # a refused export is not applied anyway
+            refusals += recheck(
+                export_plan,
+                Policy.of(export, plan.allow_removals),
+                project.destinations[export.connection],
+                sum(1 for m in current.members.values() if m.status is ListStatus.ACTIVE),
+            )
+    if refusals:
+        raise RefusedPlanError(
+            "the saved plan is refused when checked again, so nothing was applied:\n"
+            + "\n".join(f"  {r}" for r in refusals)
+        )
 
 
 def _export_of(project: Project, name: str) -> Export:
@@ -302,16 +318,16 @@ def plan_and_apply(
     clients: Clients,
     review: Review,
     *,
-    planfile: Path | None = None,
+    saved: Plan | None = None,
     names: Sequence[str] = (),
     allow_removals: bool = False,
     progress: Progress | None = None,
     refresh: str = "auto",
 ) -> Applied:
-    """Under the exports' locks: the saved plan (refused when stale) or a new plan of the
-    named exports, reviewed, then applied."""
+    """Under the exports' locks: the saved plan (:func:`engine.plan.file.load_plan`; refused
+    when stale or a guard refuses it) or a new plan of the named exports, reviewed, then
+    applied."""
     report = progress or Silent()
-    saved = load_plan(planfile) if planfile is not None else None
     if saved is not None:
         exports = [p.export for p in saved.exports]
     else:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import random
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import ClassVar
 
+import httpx
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -20,6 +22,7 @@ from engine.activecampaign.connect import Connector
 from engine.activecampaign.retry import RetryPolicy
 from engine.activecampaign.sandbox import SandboxSettings, Store
 from engine.cli import app
+from engine.manifests.models import ActiveCampaignConnection
 from engine.scaffold.sample_data import generate
 from engine.state import sandbox_data
 
@@ -84,6 +87,37 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
     seeded = ws.sync("sandbox", "seed")
     assert seeded.exit_code == 0, seeded.output
     yield ws
+
+
+class _Counting(httpx.BaseTransport):
+    def __init__(self, inner: httpx.BaseTransport, sent: list[str]) -> None:
+        self.inner, self.sent = inner, sent
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(f"{request.method} {request.url.path}")
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _CountingConnector(Connector):
+    sent: ClassVar[list[str]] = []
+
+    def transport(
+        self, connection: ActiveCampaignConnection, sandbox_data: Path
+    ) -> httpx.BaseTransport | None:
+        inner = super().transport(connection, sandbox_data)
+        assert inner is not None
+        return _Counting(inner, self.sent)
+
+
+def counting(ws: Workspace) -> list[str]:
+    """From now on, every request the workspace's runs send, as ``"METHOD /path"``."""
+    base = fake_time_connector(ws.clock)
+    ws.connector = _CountingConnector(**{f.name: getattr(base, f.name) for f in fields(base)})
+    _CountingConnector.sent = []
+    return _CountingConnector.sent
 
 
 LOOPBACK_KEY = "loopback-key-123"

@@ -3,48 +3,9 @@ no segment query runs and no request reaches ActiveCampaign."""
 
 from __future__ import annotations
 
-from dataclasses import fields
-from pathlib import Path
-from typing import ClassVar
-
-import httpx
-
-from engine.activecampaign.connect import Connector
-from engine.manifests.models import ActiveCampaignConnection
-
-from .reconcile_fixtures import Workspace, fake_time_connector, workspace
+from .reconcile_fixtures import Workspace, counting, workspace
 
 __all__ = ["workspace"]
-
-
-class _Counting(httpx.BaseTransport):
-    def __init__(self, inner: httpx.BaseTransport, sent: list[str]) -> None:
-        self.inner, self.sent = inner, sent
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append(f"{request.method} {request.url.path}")
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class _CountingConnector(Connector):
-    sent: ClassVar[list[str]] = []
-
-    def transport(
-        self, connection: ActiveCampaignConnection, sandbox_data: Path
-    ) -> httpx.BaseTransport | None:
-        inner = super().transport(connection, sandbox_data)
-        assert inner is not None
-        return _Counting(inner, self.sent)
-
-
-def counting(ws: Workspace) -> list[str]:
-    base = fake_time_connector(ws.clock)
-    ws.connector = _CountingConnector(**{f.name: getattr(base, f.name) for f in fields(base)})
-    _CountingConnector.sent = []
-    return _CountingConnector.sent
 
 
 def break_the_segments(ws: Workspace) -> None:

@@ -12,8 +12,9 @@ import typer
 from engine import pipeline
 from engine.apply import ApplyReport
 from engine.errors import ConfigError
-from engine.manifests import Project
+from engine.manifests import Project, load_project
 from engine.plan import Plan
+from engine.plan.file import load_plan
 from engine.progress import Progress
 from engine.render.report import render_report_markdown, render_report_text
 
@@ -70,7 +71,8 @@ def apply(
         raise ConfigError("--now and --since go with --due (a scheduled run)")
     if planfile is not None and (export or due):
         raise ConfigError("a saved plan is applied whole: do not combine PLANFILE with -e/--due")
-    project = state.project()
+    saved = None if planfile is None else _saved(planfile, state, allow_removals)
+    project = state.project() if saved is None else load_project(state.workspace, saved.vars)
     names = list(export or ())
     if due:
         names = _due(project, names, since, now or datetime.now(UTC))
@@ -84,7 +86,7 @@ def apply(
             project,
             clients,
             review,
-            planfile=planfile,
+            saved=saved,
             names=names,
             allow_removals=allow_removals,
             progress=progress,
@@ -99,6 +101,27 @@ def apply(
         for name in (p.export for p in done.plan.exports if p.export not in started):
             typer.echo(f"{name}: not started (the run was interrupted)", err=True)
         raise typer.Exit(130)
+
+
+def _saved(planfile: Path, state: CliState, allow_removals: bool) -> Plan:
+    """The saved plan (its digest checked), applied with the ``--var`` values it was made
+    with: none need repeating, and a different one is an error, not a silent choice."""
+    if allow_removals:
+        raise ConfigError(
+            "--allow-removals is part of making a plan, not of applying a saved one (it is "
+            "applied exactly as reviewed): make the plan again with 'sync plan "
+            f"--allow-removals --out {planfile}', review it, and apply that"
+        )
+    saved = load_plan(planfile)
+    for name, value in state.vars.items():
+        if saved.vars.get(name) != value:
+            made = f"with {name}={saved.vars[name]}" if name in saved.vars else f"without {name}"
+            raise ConfigError(
+                f"--var {name}={value}: {planfile} was made {made}, and a saved plan is "
+                "applied with the values it was made with (no --var needed); drop --var, "
+                "or make the plan again with it"
+            )
+    return saved
 
 
 class _Review:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -89,7 +89,7 @@ def load_project(
     run.diagnostics += check_references(run.entries, run.guessed)
     if any(d.is_error for d in run.diagnostics):
         raise ManifestError(run.diagnostics)
-    return run.project(settings)
+    return replace(run.project(settings), vars=dict(vars or {}))
 
 
 def discover(root: Path) -> list[tuple[str, Path]]:

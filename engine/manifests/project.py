@@ -34,6 +34,7 @@ class Project:
     locations: Mapping[tuple[str, ...], Location] = field(default_factory=dict)
     rendered: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
     warnings: tuple[Diagnostic, ...] = ()  # problems that do not stop a run
+    vars: Mapping[str, str] = field(default_factory=dict)  # the --var values it was loaded with
 
     def where(self, kind: str, name: str, key: str | None = None) -> Location:
         """Best location for a document or one of its keys (falls back to the document)."""

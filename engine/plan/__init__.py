@@ -174,6 +174,8 @@ class Plan:
     manifests: Mapping[str, Any] = field(default_factory=dict)
     workspace_digest: str = ""
     format_version: int = FORMAT_VERSION
+    vars: Mapping[str, str] = field(default_factory=dict)  # the --var values it was made with
+    allow_removals: bool = False  # made with --allow-removals
 
     @classmethod
     def create(
@@ -183,11 +185,20 @@ class Plan:
         *,
         workspace_digest: str | None = None,
         clock: Callable[[], datetime] = utc_now,
+        vars: Mapping[str, str] | None = None,
+        allow_removals: bool = False,
     ) -> Plan:
         """A plan made now; the digest defaults to :func:`digest_manifests` of ``manifests``."""
         created = clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         digest = digest_manifests(manifests) if workspace_digest is None else workspace_digest
-        return cls(tuple(exports), created, dict(manifests), digest)
+        return cls(
+            tuple(exports),
+            created,
+            dict(manifests),
+            digest,
+            vars=dict(vars or {}),
+            allow_removals=allow_removals,
+        )
 
     @property
     def has_changes(self) -> bool:

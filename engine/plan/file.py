@@ -6,10 +6,20 @@ JSON (:func:`plan_to_json`) is the SPEC §3.1 shape; keys whose value is empty
 only where it is not implied by the action (``resubscribe``, with the ``contact_id`` the
 list read found, so the apply need not look the contact up). Saved plans hold personal
 data, so :func:`save_plan` creates them readable by their owner only (0600).
+
+A plan also carries what it was made with (``vars``: the ``--var`` values;
+``allow_removals``) and a ``digest``: SHA-256 over everything else in it (its decisions,
+counts, the manifests and their digest, each list's fingerprint), in a canonical form
+(:func:`content_digest`). :func:`load_plan` refuses a file whose digest does not match its
+content, so a saved plan is applied exactly as it was reviewed. The digest makes any edit
+or damage evident; it is not a signature (someone who can write the plan file and
+recompute the digest could as well edit the manifests), which is why the apply also
+checks every guard again on the plan's content and the live list.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -17,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.contacts import Conflict, InvalidRow
-from engine.errors import ConfigError
+from engine.errors import ConfigError, TamperedPlanError
 from engine.plan import (
     ACTION_ORDER,
     FORMAT_VERSION,
@@ -54,13 +64,25 @@ __all__ = [
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "format_version": plan.format_version,
         "created_at": plan.created_at,
         "workspace_digest": plan.workspace_digest,
+        "vars": dict(plan.vars),
+        "allow_removals": plan.allow_removals,
         "exports": [_export_to_json(export) for export in plan.exports],
         "manifests": dict(plan.manifests),
     }
+    data["digest"] = content_digest(data)
+    return data
+
+
+def content_digest(data: Mapping[str, Any]) -> str:
+    """SHA-256 of a plan's JSON form without its ``digest`` key, canonical (sorted keys, no
+    spaces, UTF-8): any change to a decision, a count, a var or a manifest changes it."""
+    content = {k: v for k, v in data.items() if k != "digest"}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def plan_text(plan: Plan) -> str:
@@ -86,6 +108,8 @@ def plan_from_json(data: object) -> Plan:
             created_at=str(data["created_at"]),
             manifests=dict(data.get("manifests") or {}),
             workspace_digest=str(data.get("workspace_digest", "")),
+            vars={str(k): str(v) for k, v in (data.get("vars") or {}).items()},
+            allow_removals=data.get("allow_removals") is True,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(
@@ -266,6 +290,26 @@ def load_plan(path: Path | str) -> Plan:
             "save one with `sync plan --out FILE`"
         ) from exc
     try:
-        return plan_from_json(data)
+        plan = plan_from_json(data)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from exc
+    _check_digest(source, data)
+    return plan
+
+
+def _check_digest(source: Path, data: Mapping[str, Any]) -> None:
+    """Refuse a plan file whose content is not what was saved (nothing is sent)."""
+    again = f"make the plan again with 'sync plan --out {source}', review it, and apply that"
+    recorded = data.get("digest")
+    if not isinstance(recorded, str):
+        raise TamperedPlanError(
+            f"{source} has no digest (saved by an older version, or the key was removed), "
+            f"so it cannot be shown to be the plan that was reviewed; nothing was applied: "
+            f"{again}"
+        )
+    if recorded != content_digest(data):
+        raise TamperedPlanError(
+            f"{source} was changed after it was saved (its digest does not match its "
+            "content: a change, a count or a value was added, removed or edited), so "
+            f"nothing was applied; a saved plan is applied exactly as reviewed: {again}"
+        )

@@ -15,9 +15,16 @@ the export, the list and what to do.
 
 The last guard of SPEC §2 (the list does not exist) needs the network; the pipeline
 raises it while reading the list.
+
+A saved plan is checked again when it is applied (:func:`recheck`): on its own content (the
+removals it holds, the people it wants) and the live list (its active members now), with
+``--allow-removals`` as the plan was made. What to do is said the same way for both: make
+the plan again with ``--allow-removals`` (a saved plan cannot be given it afterwards).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from engine.diff import Policy
 from engine.manifests.models import ActiveCampaignConnection
@@ -62,8 +69,8 @@ def empty_mirror_guard(plan: ExportPlan, policy: Policy) -> str | None:
     return (
         f"{_where(plan)}: the segments came back empty, so this mirror plan would "
         f"unsubscribe all {removals:,} active member(s) of the list. Check the segments' "
-        "queries and source; if emptying the list is really intended, run again with "
-        "--allow-removals."
+        "queries and source; if emptying the list is really intended, make the plan again "
+        "with --allow-removals (sync plan --allow-removals, or sync apply --allow-removals)."
     )
 
 
@@ -78,8 +85,9 @@ def removals_guard(plan: ExportPlan, policy: Policy) -> str | None:
     return (
         f"{_where(plan)}: this mirror plan would unsubscribe {_contacts(removals)}, more "
         f"than limits.max_removals ({limit}{of_what}). Check the segments; if these "
-        "removals are intended, run again with --allow-removals, or raise "
-        "limits.max_removals in the export."
+        "removals are intended, make the plan again with --allow-removals (sync plan "
+        "--allow-removals, or sync apply --allow-removals), or raise limits.max_removals "
+        "in the export."
     )
 
 
@@ -94,3 +102,18 @@ def check(
         empty if empty is not None else removals_guard(plan, policy),
     ]
     return tuple(message for message in found if message is not None)
+
+
+def recheck(
+    plan: ExportPlan,
+    policy: Policy,
+    connection: ActiveCampaignConnection,
+    live_active: int,
+) -> tuple[str, ...]:
+    """Every guard again on a saved plan at apply time: the people it wants are counted from
+    its own changes (never fewer than it says), its removals against the list's
+    ``live_active`` members now. ``policy.allow_removals`` is the plan's own."""
+    wanted = plan.count(Action.ADD) + plan.count(Action.UPDATE) + plan.unchanged
+    wanted += len(plan.skipped)
+    seen = replace(plan, desired_count=max(plan.desired_count, wanted), active_members=live_active)
+    return check(seen, policy, connection)
