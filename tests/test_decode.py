@@ -111,6 +111,8 @@ def test_values_are_normalised_like_the_rest_of_the_product() -> None:
         b'{"contacts": null, "meta": []}',
         b'{"contacts": [{"id": "3", "email": "c@d.co", "firstName": NaN}]}',
         b'{"contacts": [{"id": "\\ud800", "email": "e@f.co"}]}',
+        b'{"contacts": [], "meta": {"total": Infinity}}',  # a total that is no integer
+        b'{"contacts": [], "meta": {"total": "1e999"}}',
         b"[" * 100_000,
     ],
 )

@@ -73,7 +73,7 @@ def as_int(raw: object, default: int = 0) -> int:
         return int(raw)
     try:
         return int(float(str(raw).strip()))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # "1e999", Infinity
         return default
 
 
