@@ -5,6 +5,11 @@ contact's ``udate`` or change a status count (names, field values, tags, statuse
 members, deletions, self-unsubscribes, quiet status changes, noise), with the
 ``filters[updated_after]`` filter exact or day-granular and values side-loaded or read the
 documented way, each incremental read equals a full read of the list at that moment.
+
+Two quiet status changes between the same two reads can balance each other (one member
+quietly leaves *active* for *unsubscribed* while another quietly does the reverse): nothing
+the API offers shows that, short of a full read (the README's known limits), so a step
+holds at most one quiet change.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
@@ -223,6 +228,7 @@ def test_incremental_reads_equal_full_reads(
     assert first.info.mode == "full"
     snapshot, verdict = first.snapshot, first.sideload
     for changes, wait in steps:  # several changes between two reads can hide each other
+        assume(sum(c.kind.startswith("quiet") for c in changes) <= 1)
         account.clock.now += wait
         for change in changes:
             apply_change(account, change)
