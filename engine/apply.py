@@ -163,7 +163,9 @@ def write_of(change: Change) -> ContactWrite | None:
                 change.email, values, change.added_tags, change.membership, change.contact_id
             )
         case Action.REMOVE:
-            return ContactWrite(change.email, membership=Membership.UNSUBSCRIBE)
+            return ContactWrite(
+                change.email, membership=change.membership, contact_id=change.contact_id
+            )
         case Action.SKIP:
             return None
         case _:

@@ -12,10 +12,22 @@ UNSUBSCRIBED without the marker     ``skipped``, reason ``unsubscribed``: they o
                                     themselves; never re-subscribed
 BOUNCED                             ``skipped``, reason ``bounced`` (even with the marker)
 ACTIVE                              ``update`` with only the differing fields, or unchanged
+ACTIVE with the removal marker      ``update`` (Membership.UNMARK): the marker is stale, and
+                                    is dropped (with any differing fields)
+UNCONFIRMED or OTHER with the       ``add`` (Membership.UNMARK): subscribed, and the stale
+marker                              marker dropped
 ==================================  =========================================================
 
 In ``mirror`` mode an ACTIVE member who is not desired is a ``remove`` (unsubscribed; nothing
-is ever deleted). Members in any other status who are not desired are left alone.
+is ever deleted); one carrying a stale marker is removed with a fresh one
+(Membership.REMARK: the old marker's date would not match the unsubscribe, and a later
+re-entry would be refused). Members in any other status who are not desired are left alone.
+
+An active member with the marker is what a run killed half-way through a two-step write
+leaves (a small-path removal adds the marker *before* unsubscribing; a re-subscribe
+subscribes *before* dropping the marker), or someone who came back by other means (a form)
+after the product removed them: either way the next plan finishes the job from what the
+list shows, and nobody is ever left unsubscribed without the marker by the product.
 
 Values (decisions where the spec is silent):
 
@@ -50,6 +62,8 @@ from .contacts import (
 from .plan import Action, Change, Membership, Value
 
 DEFAULT_REMOVAL_LIMIT = RemovalLimit(10.0, percent=True)  # limits.max_removals: 10%
+STALE_MARKER = "drops a stale removal marker"
+RENEWED_MARKER = "with a fresh removal marker"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +140,17 @@ def decide(want: Contact, member: Member | None, policy: Policy) -> Change | Non
     if member is None:
         return _add(want, None, policy, Membership.SUBSCRIBE)
     match member.status:
+        case ListStatus.ACTIVE if member.removed_by_sync:
+            before, after = differences(want, member.contact, policy)
+            return Change(
+                Action.UPDATE,
+                want.email,
+                before,
+                after,
+                STALE_MARKER,
+                Membership.UNMARK,
+                member.contact_id,
+            )
         case ListStatus.ACTIVE:
             return _update(want, member.contact, policy)
         case ListStatus.BOUNCED:
@@ -135,6 +160,17 @@ def decide(want: Contact, member: Member | None, policy: Policy) -> Change | Non
             return replace(change, contact_id=member.contact_id)
         case ListStatus.UNSUBSCRIBED:
             return Change(Action.SKIP, want.email, reason="unsubscribed")
+        case ListStatus.UNCONFIRMED | ListStatus.OTHER if member.removed_by_sync:
+            before, after = differences(want, member.contact, policy)
+            return Change(
+                Action.ADD,
+                want.email,
+                before,
+                after,
+                STALE_MARKER,
+                Membership.UNMARK,
+                member.contact_id,
+            )
         case ListStatus.UNCONFIRMED | ListStatus.OTHER:
             return _add(want, member.contact, policy, Membership.SUBSCRIBE)
         case _:
@@ -186,7 +222,19 @@ def differences(
 
 def _removals(desired: Mapping[str, Contact], members: Mapping[str, Member]) -> list[Change]:
     return [
-        Change(Action.REMOVE, email)
+        _removal(email, member)
         for email, member in members.items()
         if member.status is ListStatus.ACTIVE and email not in desired
     ]
+
+
+def _removal(email: str, member: Member) -> Change:
+    if not member.removed_by_sync:
+        return Change(Action.REMOVE, email)
+    return Change(
+        Action.REMOVE,
+        email,
+        reason=RENEWED_MARKER,
+        membership=Membership.REMARK,
+        contact_id=member.contact_id,
+    )

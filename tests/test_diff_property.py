@@ -4,7 +4,7 @@ The simulator below applies ContactWrites the way ActiveCampaign's bulk import d
 sent overwrite, keys omitted are kept, ``""`` blanks (read back as ``""`` or as null: both
 are tried), tags are added, a plain subscribe of an unsubscribed or bounced contact is
 refused, RESUBSCRIBE works and drops the removal marker, UNSUBSCRIBE sets status 2 and the
-marker.
+marker, UNMARK drops a stale marker, REMARK sets status 2 with a fresh marker.
 """
 
 from __future__ import annotations
@@ -106,9 +106,16 @@ def simulate(current: CurrentState, writes: list[ContactWrite], blank: str | Non
             case Membership.RESUBSCRIBE:
                 status, removed = ListStatus.ACTIVE, False
                 tags.discard(MARKER)
-            case Membership.UNSUBSCRIBE:
+            case Membership.UNSUBSCRIBE | Membership.REMARK:
+                assert (write.membership is Membership.REMARK) == removed
                 status, removed = ListStatus.UNSUBSCRIBED, True
                 tags.add(MARKER)
+            case Membership.UNMARK:
+                assert removed
+                if status not in (ListStatus.UNSUBSCRIBED, ListStatus.BOUNCED):
+                    status = ListStatus.ACTIVE
+                removed = False
+                tags.discard(MARKER)
             case Membership.KEEP:
                 assert status is ListStatus.ACTIVE, "values-only write to a non-member"
         values = {name: value_of(contact, name) for name in ALL_FIELDS}

@@ -48,6 +48,8 @@ class Membership(Enum):
     SUBSCRIBE = "subscribe"  # add: new contact, or existing contact not on the list
     RESUBSCRIBE = "resubscribe"  # add back someone the product itself removed (marker tag)
     UNSUBSCRIBE = "unsubscribe"  # mirror remove: status 2, plus the removal marker tag
+    UNMARK = "unmark"  # a wanted member carrying a stale removal marker: subscribed, unmarked
+    REMARK = "remark"  # remove an active member carrying a stale marker: a fresh marker first
 
 
 class Action(Enum):

@@ -45,6 +45,7 @@ from engine.activecampaign import wire
 from engine.activecampaign.client import Client
 from engine.activecampaign.lookup import find_tag
 from engine.contacts import ListStatus, removal_marker
+from engine.errors import PermanentError
 
 SAME_TIME = 120.0
 """Seconds between the unsubscribe and the marker for them to be one removal."""
@@ -204,6 +205,20 @@ def subscribe(client: Client, list_id: int, contact_id: str) -> None:
     """Status 1 on the list, as an API re-subscribe (``sourceid`` 4)."""
     entry = {"list": list_id, "contact": contact_id, "status": 1, "sourceid": 4}
     client.request("POST", "contactLists", kind="contact_list", json={"contactList": entry})
+
+
+def unsubscribe(client: Client, list_id: int, contact_id: str) -> None:
+    """Status 2 on the list."""
+    entry = {"list": list_id, "contact": contact_id, "status": 2}
+    client.request("POST", "contactLists", kind="contact_list", json={"contactList": entry})
+
+
+def add_marker(client: Client, contact_id: str, tag_id: str) -> None:
+    """Tag the contact with the marker (a 422 "already exists" is the goal reached)."""
+    link = {"contactTag": {"contact": contact_id, "tag": tag_id}}
+    reply = client.request("POST", "contactTags", kind="contact_tag", json=link, accept=(422,))
+    if reply.status == 422 and "exist" not in wire.error_message(reply.body).lower():
+        raise PermanentError(f"removal marker not added: {wire.error_message(reply.body)}")
 
 
 def drop_marker(client: Client, link: str) -> None:

@@ -2,18 +2,17 @@
 
 Routing (decisions, SPEC §4 and the API reference §5-§7):
 
-- RESUBSCRIBE (someone the product itself removed comes back): bulk import refuses to
-  re-subscribe an unsubscribed contact, so it is done per contact, and only once the live
-  contact confirms the product removed them (:mod:`.resubscribe`): the contact's
-  contactLists read, ``POST /contactLists`` status 1 with ``sourceid`` 4, then the removal
-  marker's contactTag is deleted (after the subscribe: a crash in between leaves an active
-  member with a stale marker, never an unsubscribed one without it). The evidence is read
-  100 people a request (and the marker tag once per run): 2 requests a person. Its value
-  and tag changes then go with the others as a KEEP write; an unconfirmed one is *skipped*,
-  with why.
+- RESUBSCRIBE (someone the product itself removed comes back), UNMARK and REMARK (an active
+  member carrying a stale removal marker stays or leaves) are done per contact on live
+  evidence read 100 people a request (:mod:`.marked`, :mod:`.resubscribe`): bulk import
+  refuses to re-subscribe an unsubscribed contact, and cannot delete a tag. About 2 requests
+  a person; their value and tag changes then go with the others as KEEP writes.
 - Small change sets (at most 10 contacts, as ActiveCampaign's docs advise) go through the
   contact endpoints: ``contact/sync`` (camelCase; only the keys to change), ``contactLists``
-  for the membership, ``contactTags`` for tags (tag ids resolved, missing tags created).
+  for the membership, ``contactTags`` for tags (tag ids resolved, missing tags created). A
+  removal adds the marker *before* it unsubscribes: a run killed in between leaves an
+  active member with the marker (which the next plan finishes), never an unsubscribed one
+  without it (whom no plan would ever add back).
   Before a SUBSCRIBE the contact's list status is read: someone who unsubscribed (or
   bounced) since the plan was made is rejected, never re-subscribed.
 - Everything else goes through bulk import (:mod:`engine.activecampaign.write.bulk`).
@@ -26,7 +25,7 @@ before anything is written.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from engine.activecampaign import wire
 from engine.activecampaign.client import Client
@@ -39,8 +38,8 @@ from engine.errors import DestinationError
 from engine.plan import Membership
 from engine.progress import Step, Tally
 
-from . import resubscribe
 from .bulk import import_all, prepare
+from .marked import MARKED, write_marked
 
 SMALL = 10
 _SYNC_NAMES = {"first_name": "firstName", "last_name": "lastName", "phone": "phone"}
@@ -72,16 +71,12 @@ def write_contacts(
     outcome = Settled()
     tally = Tally(progress, len(writes))
 
-    rest = [w for w in writes if w.membership is not Membership.RESUBSCRIBE]
-    returning = [w for w in writes if w.membership is Membership.RESUBSCRIBE]
-    if returning:
-        confirmations = _confirmations(ctx, returning, outcome)
-        for write in returning:
-            follow_up = _resubscribe(ctx, write, confirmations, outcome)
-            if follow_up is None:
-                tally.add(1)
-            else:
-                rest.append(follow_up)
+    rest = [w for w in writes if w.membership not in MARKED]
+    marked = [w for w in writes if w.membership in MARKED]
+    if marked:
+        follow_ups, finished = write_marked(client, list_id, marked, outcome, ctx.tag_id)
+        tally.add(finished)
+        rest += follow_ups
     if len(rest) <= SMALL:
         for write in rest:
             _write_one(ctx, write, outcome)
@@ -99,63 +94,6 @@ def _report(client: Client, before: StatsSnapshot, outcome: Settled) -> WriteRep
         if count - before.requests.get(kind, 0)
     }
     return outcome.report(requests, after.retries - before.retries)
-
-
-def _confirmations(
-    ctx: _Context, returning: Sequence[ContactWrite], outcome: Settled
-) -> resubscribe.Confirmations | None:
-    """The returning people's live evidence, in batches (None: the read failed, and every
-    returning person is reported as not confirmed: nothing was written for them)."""
-    try:
-        confirmations = resubscribe.Confirmations(ctx.client, ctx.list_id)
-        confirmations.prefetch([w.contact_id for w in returning if w.contact_id])
-    except DestinationError as exc:
-        outcome.unknown += [Rejection(w.email, f"re-subscribe failed: {exc}") for w in returning]
-        return None
-    return confirmations
-
-
-def _resubscribe(
-    ctx: _Context,
-    write: ContactWrite,
-    confirmations: resubscribe.Confirmations | None,
-    outcome: Settled,
-) -> ContactWrite | None:
-    """Re-subscribe; returns the KEEP write still to do (None when finished or failed)."""
-    if confirmations is None:
-        return None  # reported by _confirmations
-    client = ctx.client
-    gone = "contact no longer exists in ActiveCampaign"
-    try:
-        contact_id = write.contact_id or _contact_id(client, write.email)
-        seen = None if contact_id is None else confirmations.evidence(contact_id)
-        if contact_id is None or seen is None:
-            outcome.rejected.append(Rejection(write.email, gone))
-            return None
-        refusal = seen.refusal()
-        if refusal is not None:
-            outcome.skipped.append(Rejection(write.email, refusal))
-            return None
-        if seen.status is not ListStatus.ACTIVE:
-            resubscribe.subscribe(client, ctx.list_id, contact_id)
-        if seen.marker_link is not None:
-            resubscribe.drop_marker(client, seen.marker_link)
-    except DestinationError as exc:
-        outcome.unknown.append(Rejection(write.email, f"re-subscribe failed: {exc}"))
-        return None
-    if not write.values and not write.tags:
-        outcome.applied.append(write.email)
-        return None
-    return replace(write, membership=Membership.KEEP, contact_id=None)
-
-
-def _contact_id(client: Client, email: str) -> str | None:
-    """The id of the contact with ``email`` (``GET /contacts?email=``), or None."""
-    body = client.get("contacts", kind="contacts", params={"email": email})
-    for contact in wire.items(body, "contacts"):
-        if wire.normalise_email(contact.get("email")) == email:
-            return wire.as_id(contact.get("id"))
-    return None
 
 
 def _set_status(ctx: _Context, contact_id: str, status: ListStatus) -> None:
@@ -213,10 +151,9 @@ def _membership(ctx: _Context, write: ContactWrite, contact_id: str) -> str | No
             if status is not ListStatus.ACTIVE:
                 _set_status(ctx, contact_id, ListStatus.ACTIVE)
         case Membership.UNSUBSCRIBE:
-            _set_status(ctx, contact_id, ListStatus.UNSUBSCRIBED)
-            tags.append(removal_marker(ctx.list_id))
-        case Membership.KEEP | Membership.RESUBSCRIBE:
-            pass
+            tags.append(removal_marker(ctx.list_id))  # the marker first: fails safe
+        case _:
+            pass  # KEEP; the marker writes were done by .marked
     for name in dict.fromkeys(tags):
         link = {"contactTag": {"contact": contact_id, "tag": ctx.tag_id(name)}}
         reply = ctx.client.request(
@@ -224,6 +161,8 @@ def _membership(ctx: _Context, write: ContactWrite, contact_id: str) -> str | No
         )
         if reply.status == 422 and "exist" not in wire.error_message(reply.body).lower():
             return f"tag {name!r} not added: {wire.error_message(reply.body)}"
+    if write.membership is Membership.UNSUBSCRIBE:
+        _set_status(ctx, contact_id, ListStatus.UNSUBSCRIBED)  # after the marker
     return None
 
 
