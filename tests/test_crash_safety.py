@@ -10,6 +10,7 @@ can still come back (their marker's date is their unsubscribe's).
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -153,6 +154,7 @@ def test_a_run_killed_at_any_step_boundary_is_finished_by_the_next(make: object)
         account.clock.now += 600
         _run(account, [*WANTED, *LEAVING])
         _converged(account, [*WANTED, *LEAVING])
+    print(json.dumps({"step_boundaries_killed": total, "reruns": reruns}))
     assert reruns <= 3 * total
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -28,15 +30,19 @@ def test_replacing_keeps_no_temporary_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
 
 
-def test_a_killed_writers_old_leftover_is_removed_and_a_fresh_one_kept(tmp_path: Path) -> None:
-    old = tmp_path / ".plan.json.abc123"
-    old.write_bytes(b"half a plan")
+def test_a_killed_writers_leftover_is_removed_and_a_live_ones_kept(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    left = tmp_path / f".plan.json.{dead.pid}.abc123"  # a run killed while saving
+    left.write_bytes(b"half a plan")
+    live = tmp_path / f".plan.json.{os.getppid()}.def456"  # a live process's save
+    live.write_bytes(b"being written")
+    old = tmp_path / ".plan.json.k2j4h5"  # an older version's name, no pid
+    old.write_bytes(b"old")
     stale = time.time() - LEFTOVER_AGE_S - 5
     os.utime(old, (stale, stale))
-    fresh = tmp_path / ".plan.json.def456"  # another process's write in progress
-    fresh.write_bytes(b"being written")
     write_private(tmp_path / "plan.json", b"{}")
-    assert not old.exists() and fresh.exists()
+    assert not left.exists() and not old.exists() and live.exists()
 
 
 def test_a_failed_write_leaves_the_old_file_whole(

@@ -2,9 +2,9 @@
 
 - :func:`write_private` replaces a file atomically: a temporary file beside it (created
   0600), fsynced, renamed over it, the folder fsynced. A crash (SIGKILL included) leaves the
-  old file or the new one, never half of one; the temporary files a killed run left behind
-  are removed by a later write of that file (once they are a minute old: a younger one may
-  be another process's write in progress).
+  old file or the new one, never half of one. A temporary file is named after the process
+  writing it (``.<name>.<pid>.<random>``), so the next write of that file removes those of
+  processes that are gone (a killed run's) and leaves another live process's write alone.
 - :func:`append_private` appends one line in one write and fsyncs it (the run history).
 - :func:`private_folder` creates a folder 0700 (and tightens an existing one).
 """
@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 TEMP_PREFIX = "."
-"""Temporary files are ``.<name>.<random>`` beside the file they become."""
+"""Temporary files are ``.<name>.<pid>.<random>`` beside the file they become."""
 
 LEFTOVER_AGE_S = 60.0
-"""A temporary file older than this was left by a run that died while writing."""
+"""A temporary file without a writer's pid (an older version's) is a leftover at this age."""
 
 
 def private_folder(path: Path) -> Path:
@@ -36,7 +36,8 @@ def write_private(path: Path, data: bytes, *, folder_private: bool = True) -> No
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(path)
-    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", dir=path.parent)
+    prefix = f"{TEMP_PREFIX}{path.name}.{os.getpid()}."
+    fd, tmp = tempfile.mkstemp(prefix=prefix, dir=path.parent)
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -63,14 +64,30 @@ def append_private(path: Path, line: str) -> None:
 
 
 def remove_leftovers(path: Path) -> None:
-    """Temporary files of ``path`` left by a run killed while writing it."""
-    cutoff = time.time() - LEFTOVER_AGE_S
+    """Temporary files of ``path`` left by runs killed while writing it."""
+    start = len(f"{TEMP_PREFIX}{path.name}.")
     for leftover in path.parent.glob(f"{TEMP_PREFIX}{path.name}.*"):
+        pid = leftover.name[start:].partition(".")[0]
         try:
-            if leftover.stat().st_mtime < cutoff:
-                leftover.unlink()
+            if pid.isdigit() and _alive(int(pid)):
+                continue  # being written right now
+            if not pid.isdigit() and leftover.stat().st_mtime > time.time() - LEFTOVER_AGE_S:
+                continue
+            leftover.unlink()
         except FileNotFoundError:
             pass
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _fsync_folder(folder: Path) -> None:

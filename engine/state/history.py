@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .files import append_private, private_folder, write_private
+from .files import append_private, private_folder, remove_leftovers, write_private
 
 HISTORY_FILE = "history.jsonl"
 
@@ -101,6 +101,7 @@ def _write_rejected(path: Path, rows: list[Problem]) -> None:
     """``email,status,reason``: rejected by ActiveCampaign, not applied, or skipped."""
     if not rows:
         path.unlink(missing_ok=True)
+        remove_leftovers(path)
         return
     out = io.StringIO(newline="")
     writer = csv.writer(out)
