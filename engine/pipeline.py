@@ -30,7 +30,9 @@ from engine.diff import Policy
 from engine.errors import ConfigError, RefusedPlanError, StalePlanError
 from engine.manifests.models import Export
 from engine.manifests.project import Project
+from engine.manifests.shared import account_of, shared_fields
 from engine.memory import frozen
+from engine.ownership import Claims, claims_of, settle
 from engine.plan import ExportPlan, Plan, digest_manifests
 from engine.plan.build import plan_export
 from engine.plan.guards import consent_guard, recheck
@@ -104,14 +106,19 @@ def plan_one(
     allow_removals: bool,
     progress: Progress,
     refresh: str = "auto",
+    owners: Owners | None = None,
 ) -> ExportPlan:
     """One export's plan. What can be refused offline is refused before anything is read
-    (a connection without consent: no segment query, no request to ActiveCampaign)."""
+    (a connection without consent: no segment query, no request to ActiveCampaign). The
+    fields it shares with higher-priority exports on its account take their values
+    (:mod:`engine.ownership`)."""
     offline = offline_refusal(project, export)
     if offline is not None:
         return offline
     step = task(progress, f"{export.name}: reading segments")
     desired = desired_state(project, export, environ, progress=step)
+    if owners is not None:
+        desired = owners.settle(export, desired)
     current, read = read_current(project, export, clients, progress, refresh)
     plan = decide(project, export, desired, current, allow_removals=allow_removals)
     return replace(plan, read=read)
@@ -158,12 +165,13 @@ def make_plan(
     nothing in ActiveCampaign (it saves each list's new snapshot)."""
     exports = select_exports(project, names)
     report = progress or Silent()
+    owners = Owners(project, environ, report)
     with ExitStack() as stack:
         pool = clients or stack.enter_context(Clients(project, environ))
         for export in exports:  # a missing API key stops the run before anything is read
             pool.key(project.destinations[export.connection])
-        plans = [
-            plan_one(
+        planned = {
+            e.name: plan_one(
                 project,
                 e,
                 pool,
@@ -171,12 +179,72 @@ def make_plan(
                 allow_removals=allow_removals,
                 progress=report,
                 refresh=refresh,
+                owners=owners,
             )
-            for e in exports
-        ]
+            for e in sorted(exports, key=owners.rank)  # an owner's values are known first
+        }
+    plans = [planned[e.name] for e in exports]
     return Plan.create(
         plans, manifests_of(project, exports), vars=project.vars, allow_removals=allow_removals
     )
+
+
+class Owners:
+    """The fields each export shares with higher-priority exports on its account, and
+    those exports' claims on them (:mod:`engine.ownership`), read once per run: from the
+    desired state of an owner planned in this run, or from its segments when it is not."""
+
+    def __init__(
+        self, project: Project, environ: Mapping[str, str] | None, progress: Progress
+    ) -> None:
+        self.project, self.environ, self.progress = project, environ, progress
+        exports = list(project.exports.values())
+        accounts = {n: account_of(c) for n, c in project.destinations.items()}
+        self.shared = shared_fields(exports, accounts)
+        self.accounts = accounts
+        self.claims: dict[str, Claims] = {}
+        owning = {o.name for e in exports for o in self._owners(e)}
+        self.owning = owning
+
+    def rank(self, export: Export) -> int:
+        """Sort key: higher priorities first (owners are planned before who defers)."""
+        return -(export.priority or 0)
+
+    def _owners(self, export: Export) -> list[Export]:
+        mine = self.shared.get(export.name, set())
+        account = self.accounts.get(export.connection)
+        return [
+            other
+            for other in self.project.exports.values()
+            if other.name != export.name
+            and other.enabled
+            and self.accounts.get(other.connection) == account
+            and (other.priority or 0) > (export.priority or 0)
+            and mine & self.shared.get(other.name, set())
+        ]
+
+    def settle(self, export: Export, desired: DesiredState) -> DesiredState:
+        """``desired`` with the owners' values on shared fields; and, when ``export`` owns
+        fields of lower exports, its claims kept for them."""
+        if export.name in self.owning and export.name not in self.claims:
+            self.claims[export.name] = self._claims(export, desired)
+        owners = self._owners(export)
+        if not owners:
+            return desired
+        claims = [self._claims_of(owner) for owner in owners]
+        mapped = [n for n in export.mapping.columns() if n != "email"]
+        return settle(export.name, mapped, desired, claims)
+
+    def _claims_of(self, owner: Export) -> Claims:
+        if owner.name not in self.claims:
+            step = task(self.progress, f"{owner.name}: reading segments (it owns shared fields)")
+            desired = desired_state(self.project, owner, self.environ, progress=step)
+            self.claims[owner.name] = self._claims(owner, desired)
+        return self.claims[owner.name]
+
+    def _claims(self, owner: Export, desired: DesiredState) -> Claims:
+        fields = sorted(self.shared.get(owner.name, set()))
+        return claims_of(owner.name, owner.priority or 0, desired, fields, owner.clear_nulls)
 
 
 # ---------------------------------------------------------------------------------- stale

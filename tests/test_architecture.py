@@ -24,6 +24,7 @@ PURE = (
     "engine.emails",
     "engine.values",
     "engine.diff",
+    "engine.ownership",
     "engine.plan",  # the types (plan/__init__.py)
     "engine.plan.build",
     "engine.plan.guards",

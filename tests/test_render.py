@@ -73,7 +73,7 @@ vip-newsletter -> list 12 on ac-prod (mirror)
   invalid rows (not sent):
     high-value:17 "not-an-email@": invalid email
 
-  conflicting values (the first row in segment order wins):
+  conflicting values (the first row in segment order wins; across exports, the higher priority):
     ed@example.com first_name: kept "Ed" (high-value:3), dropped "Eddie" (r:9)
 
 vip-newsletter: 2 to add, 1 to update, 1 to remove, 40 unchanged, 1 skipped, 1 invalid

@@ -24,6 +24,7 @@ from pydantic import (
     Field,
     PositiveInt,
     StrictBool,
+    StrictInt,
     field_validator,
     model_validator,
 )
@@ -309,6 +310,11 @@ class Export(Model):
     limits: Limits = Field(default_factory=Limits)
     schedule: str | None = Field(default=None, description="cron, UTC")
     enabled: StrictBool = True
+    priority: StrictInt | None = Field(
+        default=None,
+        description="when exports on one account map the same field, the higher priority's "
+        "value is written for a person both want",
+    )
     description: str | None = None
 
     _check_cron = field_validator("schedule")(

@@ -12,9 +12,7 @@
   checked, from its raw keys: all problems are reported at once, not one per run.
 - Warning: an export whose connection lacks ``data_privacy_consent: true`` (plan and apply
   would refuse it).
-- Two exports writing the same list of the same connection: an error when either mirrors
-  (each run would unsubscribe the other's members, and the next would add them back), a
-  warning otherwise (their values can overwrite each other).
+- What exports writing one account share, a list or a field: :mod:`.shared`.
 """
 
 from __future__ import annotations
@@ -28,6 +26,7 @@ from engine.errors import Diagnostic, Location, Severity
 
 from .diagnostics import did_you_mean
 from .models import ActiveCampaignConnection, Export, Segment
+from .shared import check_shared
 from .yaml import Document, KeyPath, Mark
 
 
@@ -64,7 +63,7 @@ def check_references(entries: Sequence[Entry], guessed: Mapping[str, set[str]]) 
             out += _export(entry, refs, connections, segments, guessed)
         else:
             out += _segment(entry, refs, connections, guessed)
-    return out + _shared_lists([e for e in entries if isinstance(e.model, Export)])
+    return out + check_shared([e for e in entries if isinstance(e.model, Export)], connections)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,37 +95,6 @@ class _Refs:
             if isinstance(s, str)
         )
         return cls(entry.name or "?", target, named)
-
-
-def _shared_lists(exports: Sequence[Entry]) -> list[Diagnostic]:
-    by_list: dict[tuple[str, int], list[Entry]] = {}
-    for entry in exports:
-        assert isinstance(entry.model, Export)
-        by_list.setdefault((entry.model.connection, entry.model.list_id), []).append(entry)
-    out: list[Diagnostic] = []
-    for (connection, list_id), found in by_list.items():
-        if len(found) < 2:
-            continue
-        models = [e.model for e in found if isinstance(e.model, Export)]
-        mirror = any(m.mode == "mirror" for m in models)
-        for entry, export in zip(found, models, strict=True):
-            others = ", ".join(f"'{m.name}'" for m in models if m is not export)
-            what = (
-                "a mirror export would unsubscribe the other's members on every run: give "
-                "each export its own list, or make one export with both exports' segments"
-                if mirror
-                else "their values can overwrite each other: give each export its own list, "
-                "or make one export with both exports' segments"
-            )
-            out.append(
-                Diagnostic(
-                    entry.at(("list_id",)),
-                    f"export '{export.name}' writes list {list_id} of '{connection}', as "
-                    f"export {others} does; {what}",
-                    Severity.ERROR if mirror else Severity.WARNING,
-                )
-            )
-    return out
 
 
 def _duplicates(by_kind: dict[str, dict[str, list[Entry]]]) -> list[Diagnostic]:

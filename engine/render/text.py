@@ -33,6 +33,10 @@ COLORS = {
     Action.SKIP: "35",  # magenta
 }
 REFUSED = "1;31"  # bold red
+CONFLICTS = (
+    "  conflicting values (the first row in segment order wins; across exports, the higher "
+    "priority):"
+)
 
 
 def paint(text: str, code: str, color: bool) -> str:
@@ -73,9 +77,7 @@ def export_text(plan: ExportPlan, *, color: bool = False) -> str:
         [f"{plan.export} -> list {plan.list_id} on {plan.connection} ({plan.mode})", *_read(plan)],
         changes,
         ["  invalid rows (not sent):", *invalid] if invalid else [],
-        ["  conflicting values (the first row in segment order wins):", *conflicts]
-        if conflicts
-        else [],
+        [CONFLICTS, *conflicts] if conflicts else [],
         refusals,
         [summary],
     ]
