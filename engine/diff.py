@@ -141,16 +141,7 @@ def decide(want: Contact, member: Member | None, policy: Policy) -> Change | Non
         return _add(want, None, policy, Membership.SUBSCRIBE)
     match member.status:
         case ListStatus.ACTIVE if member.removed_by_sync:
-            before, after = differences(want, member.contact, policy)
-            return Change(
-                Action.UPDATE,
-                want.email,
-                before,
-                after,
-                STALE_MARKER,
-                Membership.UNMARK,
-                member.contact_id,
-            )
+            return _unmark(want, member, policy, Action.UPDATE)
         case ListStatus.ACTIVE:
             return _update(want, member.contact, policy)
         case ListStatus.BOUNCED:
@@ -161,20 +152,19 @@ def decide(want: Contact, member: Member | None, policy: Policy) -> Change | Non
         case ListStatus.UNSUBSCRIBED:
             return Change(Action.SKIP, want.email, reason="unsubscribed")
         case ListStatus.UNCONFIRMED | ListStatus.OTHER if member.removed_by_sync:
-            before, after = differences(want, member.contact, policy)
-            return Change(
-                Action.ADD,
-                want.email,
-                before,
-                after,
-                STALE_MARKER,
-                Membership.UNMARK,
-                member.contact_id,
-            )
+            return _unmark(want, member, policy, Action.ADD)
         case ListStatus.UNCONFIRMED | ListStatus.OTHER:
             return _add(want, member.contact, policy, Membership.SUBSCRIBE)
         case _:
             assert_never(member.status)
+
+
+def _unmark(want: Contact, member: Member, policy: Policy, action: Action) -> Change:
+    """A wanted member with a stale marker: an update (active) or an add (not subscribed)."""
+    before, after = differences(want, member.contact, policy)
+    return Change(
+        action, want.email, before, after, STALE_MARKER, Membership.UNMARK, member.contact_id
+    )
 
 
 def _add(want: Contact, have: Contact | None, policy: Policy, membership: Membership) -> Change:

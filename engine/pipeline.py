@@ -1,4 +1,5 @@
-"""Orchestration of plan, apply, scheduled runs and the stale check; the run's clients.
+"""Orchestration of plan, apply and scheduled runs (a saved plan's checks: :mod:`engine.saved`;
+shared fields' owners: :mod:`engine.owners`; the run's clients: :mod:`engine.run`).
 
 ::
 
@@ -20,24 +21,23 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 
 from engine.activecampaign.client import Client
 from engine.activecampaign.write import write_contacts
 from engine.apply import ApplyReport, ContactWrite, WriteReport, apply_export
-from engine.contacts import CurrentState, DesiredState, ListStatus
+from engine.contacts import CurrentState, DesiredState
 from engine.diff import Policy
-from engine.errors import ConfigError, RefusedPlanError, StalePlanError
+from engine.errors import ConfigError
 from engine.manifests.models import Export
 from engine.manifests.project import Project
-from engine.manifests.shared import account_of, shared_fields
 from engine.memory import frozen
-from engine.ownership import Claims, claims_of, settle
-from engine.plan import ExportPlan, Plan, digest_manifests
+from engine.owners import Owners
+from engine.plan import ExportPlan, Plan
 from engine.plan.build import plan_export
-from engine.plan.guards import consent_guard, recheck
+from engine.plan.guards import consent_guard
 from engine.progress import Progress, Silent, Step, task
 from engine.run import Clients, read_current
+from engine.saved import check_stale, manifests_of
 from engine.schedule import DueExport, last_successes
 from engine.schedule import due_exports as schedule_due
 from engine.sources import desired_state
@@ -81,20 +81,6 @@ def select_exports(project: Project, names: Sequence[str] = ()) -> list[Export]:
 
 
 # ---------------------------------------------------------------------------------- plan
-
-
-def manifests_of(project: Project, exports: Sequence[Export]) -> dict[str, Any]:
-    """The rendered manifests the exports depend on, keyed ``kind/name`` (secrets as refs)."""
-    keys: list[tuple[str, str]] = []
-    for export in exports:
-        keys.append(("exports", export.name))
-        keys.append(("connections", export.connection))
-        for name in export.segments:
-            keys.append(("segments", name))
-            segment = project.segments.get(name)
-            if segment is not None:
-                keys.append(("connections", segment.source))
-    return {f"{k}/{n}": dict(project.rendered.get((k, n), {})) for k, n in sorted(set(keys))}
 
 
 def plan_one(
@@ -186,125 +172,6 @@ def make_plan(
     plans = [planned[e.name] for e in exports]
     return Plan.create(
         plans, manifests_of(project, exports), vars=project.vars, allow_removals=allow_removals
-    )
-
-
-class Owners:
-    """The fields each export shares with higher-priority exports on its account, and
-    those exports' claims on them (:mod:`engine.ownership`), read once per run: from the
-    desired state of an owner planned in this run, or from its segments when it is not."""
-
-    def __init__(
-        self, project: Project, environ: Mapping[str, str] | None, progress: Progress
-    ) -> None:
-        self.project, self.environ, self.progress = project, environ, progress
-        exports = list(project.exports.values())
-        accounts = {n: account_of(c) for n, c in project.destinations.items()}
-        self.shared = shared_fields(exports, accounts)
-        self.accounts = accounts
-        self.claims: dict[str, Claims] = {}
-        owning = {o.name for e in exports for o in self._owners(e)}
-        self.owning = owning
-
-    def rank(self, export: Export) -> int:
-        """Sort key: higher priorities first (owners are planned before who defers)."""
-        return -(export.priority or 0)
-
-    def _owners(self, export: Export) -> list[Export]:
-        mine = self.shared.get(export.name, set())
-        account = self.accounts.get(export.connection)
-        return [
-            other
-            for other in self.project.exports.values()
-            if other.name != export.name
-            and other.enabled
-            and self.accounts.get(other.connection) == account
-            and (other.priority or 0) > (export.priority or 0)
-            and mine & self.shared.get(other.name, set())
-        ]
-
-    def settle(self, export: Export, desired: DesiredState) -> DesiredState:
-        """``desired`` with the owners' values on shared fields; and, when ``export`` owns
-        fields of lower exports, its claims kept for them."""
-        if export.name in self.owning and export.name not in self.claims:
-            self.claims[export.name] = self._claims(export, desired)
-        owners = self._owners(export)
-        if not owners:
-            return desired
-        claims = [self._claims_of(owner) for owner in owners]
-        mapped = [n for n in export.mapping.columns() if n != "email"]
-        return settle(export.name, mapped, desired, claims)
-
-    def _claims_of(self, owner: Export) -> Claims:
-        if owner.name not in self.claims:
-            step = task(self.progress, f"{owner.name}: reading segments (it owns shared fields)")
-            desired = desired_state(self.project, owner, self.environ, progress=step)
-            self.claims[owner.name] = self._claims(owner, desired)
-        return self.claims[owner.name]
-
-    def _claims(self, owner: Export, desired: DesiredState) -> Claims:
-        fields = sorted(self.shared.get(owner.name, set()))
-        return claims_of(owner.name, owner.priority or 0, desired, fields, owner.clear_nulls)
-
-
-# ---------------------------------------------------------------------------------- stale
-
-
-def check_stale(
-    project: Project, plan: Plan, clients: Clients, progress: Progress, refresh: str = "auto"
-) -> None:
-    """Refuse a saved plan whose manifests or lists changed since it was made, or that a
-    guard refuses when checked again on its own content and the live list (its digest was
-    checked when it was loaded: :func:`engine.plan.file.load_plan`). Every export is checked
-    before anything is sent."""
-    exports = [_export_of(project, p.export) for p in plan.exports]
-    now = manifests_of(project, exports)
-    if digest_manifests(now) != digest_manifests(dict(plan.manifests)):
-        raise StalePlanError(
-            "the manifests changed since this plan was made, so it is not applied:\n"
-            + _manifest_changes(plan.manifests, now)
-            + "\nRun 'sync plan' again, review it, and apply the new plan."
-        )
-    refusals: list[str] = []
-    for export_plan, export in zip(plan.exports, exports, strict=True):
-        current, _ = read_current(project, export, clients, progress, refresh)
-        if current.fingerprint != export_plan.current_fingerprint:
-            raise StalePlanError(
-                f"export '{export.name}': list {export.list_id} on '{export.connection}' "
-                "changed since this plan was made (someone or something else wrote to it), "
-                "so the plan is stale and nothing was applied. Run 'sync plan' again."
-            )
-        if not export_plan.refused:  # a refused export is not applied anyway
-            refusals += recheck(
-                export_plan,
-                Policy.of(export, plan.allow_removals),
-                project.destinations[export.connection],
-                sum(1 for m in current.members.values() if m.status is ListStatus.ACTIVE),
-            )
-    if refusals:
-        raise RefusedPlanError(
-            "the saved plan is refused when checked again, so nothing was applied:\n"
-            + "\n".join(f"  {r}" for r in refusals)
-        )
-
-
-def _export_of(project: Project, name: str) -> Export:
-    export = project.exports.get(name)
-    if export is None:
-        raise StalePlanError(
-            f"the plan is for export '{name}', which no longer exists in the workspace; "
-            "run 'sync plan' again"
-        )
-    return export
-
-
-def _manifest_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
-    from deepdiff import DeepDiff
-
-    changes = DeepDiff(dict(before), dict(after), ignore_order=True, verbose_level=2)
-    lines = changes.pretty().splitlines() if changes else ["(the manifests differ)"]
-    return "\n".join(
-        "  " + line.replace("root['", "").replace("']['", ".").replace("']", "") for line in lines
     )
 
 

@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -95,16 +96,7 @@ def test_history_appends_and_reads_back_latest_first(tmp_path: Path) -> None:
 def test_a_big_interrupted_run_is_one_short_history_line(tmp_path: Path) -> None:
     why = "not confirmed: the run was interrupted; run 'sync plan' to see what is left"
     pairs = [(f"c{i}@example.com", why) for i in range(34_000)]
-    record = history.RunRecord(
-        time="2026-11-29T10:00:00+00:00",
-        export="vip",
-        connection="ac",
-        list_id="2",
-        who="dev@example.com",
-        commit=None,
-        outcome="interrupted",
-        not_applied=history.group(pairs),
-    )
+    record = replace(_record("vip", "interrupted"), not_applied=history.group(pairs))
     history.append(tmp_path, record, [(e, "not applied", r) for e, r in pairs])
     line = (tmp_path / "history.jsonl").read_text()
     assert len(line) < 1_000
@@ -159,16 +151,8 @@ def test_a_damaged_history_line_does_not_hide_the_rest(tmp_path: Path) -> None:
 
 def test_not_applied_contacts_are_kept_apart_from_rejected_ones(tmp_path: Path) -> None:
     why = "not confirmed: the run was interrupted"
-    record = history.RunRecord(
-        time="2026-11-29T10:00:00+00:00",
-        export="vip",
-        connection="ac",
-        list_id="2",
-        who="dev@example.com",
-        commit=None,
-        outcome="interrupted",
-        rejected=(("bounced", 1),),
-        not_applied=((why, 1),),
+    record = replace(
+        _record("vip", "interrupted"), rejected=(("bounced", 1),), not_applied=((why, 1),)
     )
     problems = [("x@example.com", "rejected", "bounced"), ("y@example.com", "not applied", why)]
     history.append(tmp_path, record, problems)
