@@ -142,7 +142,7 @@ def setup(root: Path, rows: int, deleted: float) -> dict[str, int]:
 def measure(root: Path, phase: str, settings: dict[str, Any]) -> dict[str, Any]:
     from engine import pipeline
     from engine.manifests.load import load_project
-    from engine.plan.file import save_plan
+    from engine.plan.file import load_plan, save_plan
 
     start = {"plan": NOW, "apply": NOW + 3_600, "full": NOW + 7_200}[phase]
     made = connector(start, settings)
@@ -151,7 +151,7 @@ def measure(root: Path, phase: str, settings: dict[str, Any]) -> dict[str, Any]:
     with pipeline.Clients(project, {}, made) as clients:
         if phase == "apply":
             done = pipeline.plan_and_apply(
-                project, clients, lambda plan: True, planfile=root / "plan.json"
+                project, clients, lambda plan: True, saved=load_plan(root / "plan.json")
             )
             plan, outcome = done.plan, [r.outcome.value for r in done.reports]
             read = None
