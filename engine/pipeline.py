@@ -10,19 +10,21 @@ shared fields' owners: :mod:`engine.owners`; the run's clients: :mod:`engine.run
 
 Plan-time code gets read-only use of the client (``read_list``); only :func:`apply_plan`
 writes. A run owns its clients (:class:`engine.run.Clients`): one per connection, and one
-set of pacers per account, shared by every export on it. Nothing here prints: results are
+set of pacers per account, shared by every export on it. Exports on different accounts
+are planned, checked and applied at the same time (:mod:`engine.parallel`: ``parallel``
+threads, results in a stable order). Nothing here prints: results are
 returned, progress goes to a :class:`engine.progress.Progress`, and where a person has a
 say (reviewing a plan before it is applied) the CLI passes a callback.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from engine.activecampaign.client import Client
 from engine.activecampaign.write import write_contacts
 from engine.apply import ApplyReport, ContactWrite, WriteReport, apply_export
 from engine.contacts import CurrentState, DesiredState
@@ -30,8 +32,10 @@ from engine.diff import Policy
 from engine.errors import ConfigError
 from engine.manifests.models import Export
 from engine.manifests.project import Project
+from engine.manifests.shared import account_of
 from engine.memory import frozen
 from engine.owners import Owners
+from engine.parallel import by_account
 from engine.plan import ExportPlan, Plan
 from engine.plan.build import plan_export
 from engine.plan.guards import consent_guard
@@ -146,9 +150,11 @@ def make_plan(
     progress: Progress | None = None,
     clients: Clients | None = None,
     refresh: str = "auto",
+    parallel: int | None = None,
 ) -> Plan:
     """The plan of the named (or every enabled) export: reads sources and lists, writes
-    nothing in ActiveCampaign (it saves each list's new snapshot)."""
+    nothing in ActiveCampaign (it saves each list's new snapshot). Accounts are planned at
+    the same time, up to ``parallel`` (:mod:`engine.parallel`)."""
     exports = select_exports(project, names)
     report = progress or Silent()
     owners = Owners(project, environ, report)
@@ -156,10 +162,11 @@ def make_plan(
         pool = clients or stack.enter_context(Clients(project, environ))
         for export in exports:  # a missing API key stops the run before anything is read
             pool.key(project.destinations[export.connection])
-        planned = {
-            e.name: plan_one(
+
+        def one(export: Export) -> ExportPlan:
+            return plan_one(
                 project,
-                e,
+                export,
                 pool,
                 environ=environ,
                 allow_removals=allow_removals,
@@ -167,8 +174,14 @@ def make_plan(
                 refresh=refresh,
                 owners=owners,
             )
-            for e in sorted(exports, key=owners.rank)  # an owner's values are known first
-        }
+
+        ordered = sorted(exports, key=owners.rank)  # an owner's values are known first
+        done = by_account(
+            ordered, account_in(project), one, cancelled=pool.cancelled, parallel=parallel
+        )
+    planned = {p.export: p for p in done if p is not None}
+    if len(planned) < len(exports):  # not started: the run was stopped
+        raise KeyboardInterrupt
     plans = [planned[e.name] for e in exports]
     return Plan.create(
         plans, manifests_of(project, exports), vars=project.vars, allow_removals=allow_removals
@@ -206,33 +219,46 @@ def apply_plan(
     *,
     progress: Progress | None = None,
     run: RunContext | None = None,
+    parallel: int | None = None,
 ) -> list[ApplyReport]:
-    """Execute every export of ``plan`` and record each in the run history."""
+    """Execute every export of ``plan`` (accounts at the same time, up to ``parallel``) and
+    record each in the run history. A report per export started, in the plan's order: fewer
+    than the plan's exports only when the run was interrupted (Ctrl-C: nothing more is
+    started; the interrupted exports' reports say what was and was not done)."""
     report = progress or Silent()
     context = run or RunContext.of(project)
-    results = []
-    for export_plan in plan.exports:
+    recording = threading.Lock()  # one history line at a time
+
+    def one(export_plan: ExportPlan) -> ApplyReport:
         client = clients(export_plan.connection)
         list_id = int(export_plan.list_id)
 
-        def write(
-            writes: Sequence[ContactWrite],
-            step: Step | None,
-            client: Client = client,
-            list_id: int = list_id,
-        ) -> WriteReport:
+        def write(writes: Sequence[ContactWrite], step: Step | None) -> WriteReport:
             return write_contacts(client, list_id, writes, step)
 
         started = datetime.now(UTC)
         result = apply_export(export_plan, write, task(report, f"{export_plan.export}: applying"))
-        results.append(result)
         if export_plan.has_changes or export_plan.refused:
-            history.append(
-                state_dir(project.root), _record(result, started, context), _problems(result)
-            )
-        if result.interrupted:
-            break  # Ctrl-C: later exports are not started (the report says which)
-    return results
+            with recording:
+                history.append(
+                    state_dir(project.root), _record(result, started, context), _problems(result)
+                )
+        return result
+
+    results = by_account(
+        plan.exports,
+        lambda p: account_of(project.destinations[p.connection]),
+        one,
+        cancelled=clients.cancelled,
+        parallel=parallel,
+        stop=lambda r: r.interrupted,
+    )
+    return [r for r in results if r is not None]
+
+
+def account_in(project: Project) -> Callable[[Export], str]:
+    """The account (:func:`engine.manifests.shared.account_of`) an export writes to."""
+    return lambda export: account_of(project.destinations[export.connection])
 
 
 Review = Callable[[Plan], bool]
@@ -246,6 +272,15 @@ class Applied:
 
     plan: Plan
     reports: tuple[ApplyReport, ...] = ()
+    approved: bool = False  # the review said yes: applying began
+
+    @property
+    def interrupted(self) -> bool:
+        """Applying began and was interrupted: an export's report says so, or some exports
+        were never started."""
+        return self.approved and (
+            len(self.reports) < len(self.plan.exports) or any(r.interrupted for r in self.reports)
+        )
 
 
 def plan_and_apply(
@@ -258,6 +293,7 @@ def plan_and_apply(
     allow_removals: bool = False,
     progress: Progress | None = None,
     refresh: str = "auto",
+    parallel: int | None = None,
 ) -> Applied:
     """Under the exports' locks: the saved plan (:func:`engine.plan.file.load_plan`; refused
     when stale or a guard refuses it) or a new plan of the named exports, reviewed, then
@@ -269,7 +305,7 @@ def plan_and_apply(
         exports = [e.name for e in select_exports(project, names)]
     with locked(project, exports):
         if saved is not None:
-            check_stale(project, saved, clients, report, refresh)
+            check_stale(project, saved, clients, report, refresh, parallel=parallel)
             chosen = saved
         else:
             chosen = make_plan(
@@ -279,10 +315,12 @@ def plan_and_apply(
                 progress=report,
                 clients=clients,
                 refresh=refresh,
+                parallel=parallel,
             )
         if not review(chosen):
             return Applied(chosen)
-        return Applied(chosen, tuple(apply_plan(project, chosen, clients, progress=report)))
+        reports = apply_plan(project, chosen, clients, progress=report, parallel=parallel)
+        return Applied(chosen, tuple(reports), approved=True)
 
 
 def due_exports(

@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
+from dataclasses import replace
 
 from pydantic import SecretStr
 
@@ -19,11 +21,13 @@ from engine.activecampaign.client import Client
 from engine.activecampaign.connect import Connector
 from engine.activecampaign.pacing import HostLimits
 from engine.activecampaign.read import read_list_state, sideload
+from engine.cancel import interruptible
 from engine.contacts import CurrentState
 from engine.errors import NotFoundError
 from engine.manifests.models import ActiveCampaignConnection, Export
 from engine.manifests.project import Project
 from engine.manifests.secrets import env_name, resolve_secret
+from engine.manifests.shared import account_of
 from engine.progress import Progress, task
 from engine.snapshot import ListRead, Snapshot
 from engine.state import sandbox_data
@@ -37,6 +41,11 @@ class Clients:
     two connections to one host ask for different rates, the lowest). ``connector`` makes
     them (:class:`engine.activecampaign.connect.Connector`: real time and transports unless
     a test says otherwise). Closed at the end of the run.
+
+    Accounts may be worked on by several threads at once (:mod:`engine.parallel`), so what
+    is made on first use is made under a lock, and every wait of every client is
+    interruptible through :attr:`cancelled` (:mod:`engine.cancel`): :meth:`cancel` stops
+    the whole run at the next wait of each of its threads.
     """
 
     def __init__(
@@ -47,7 +56,10 @@ class Clients:
     ) -> None:
         self._project = project
         self._environ = os.environ if environ is None else environ
-        self._connector = connector or Connector()
+        self.cancelled = threading.Event()
+        base = connector or Connector()
+        self._connector = replace(base, sleep=interruptible(base.sleep, self.cancelled))
+        self._lock = threading.RLock()
         self._limits: dict[str, HostLimits] = {}
         self._open: dict[str, Client] = {}
         self._state: ListState | None = None
@@ -56,26 +68,33 @@ class Clients:
         """The run's wall clock (epoch seconds)."""
         return self._connector.wall_clock()
 
+    def cancel(self) -> None:
+        """Every thread of the run stops at its next wait (raising ``Cancelled``)."""
+        self.cancelled.set()
+
     def state(self) -> ListState:
         """The run's list snapshots (the store sync.yaml names; opened on first use)."""
-        if self._state is None:
-            self._state = open_state(self._project, self._environ)
-        return self._state
+        with self._lock:
+            if self._state is None:
+                self._state = open_state(self._project, self._environ)
+            return self._state
 
     def __call__(self, connection: str) -> Client:
-        if connection not in self._open:
-            self._open[connection] = self._connect(self._project.destinations[connection])
-        return self._open[connection]
+        with self._lock:
+            if connection not in self._open:
+                self._open[connection] = self._connect(self._project.destinations[connection])
+            return self._open[connection]
 
     def limits(self, connection: ActiveCampaignConnection) -> HostLimits:
         """The pacers of the connection's account (made on first use; lowest rate wins)."""
-        host = connection.host.lower()
-        limits = self._limits.get(host)
-        if limits is None:
-            limits = self._limits[host] = self._connector.limits(connection.rate_limit)
-        else:
-            limits.requests.lower_rate(connection.rate_limit)
-        return limits
+        account = account_of(connection)
+        with self._lock:
+            limits = self._limits.get(account)
+            if limits is None:
+                limits = self._limits[account] = self._connector.limits(connection.rate_limit)
+            else:
+                limits.requests.lower_rate(connection.rate_limit)
+            return limits
 
     def key(self, connection: ActiveCampaignConnection) -> tuple[SecretStr | None, str | None]:
         """The connection's API key and the env var it comes from (none for the sandbox);
@@ -151,9 +170,8 @@ def read_current(
         state.put_fact(account, SIDELOAD_FACT, result.sideload)
     if result.id_ranges != id_ranges:
         state.put_fact(account, ID_RANGES_FACT, result.id_ranges)
-    for warning in state.warnings:
+    for warning in state.take_warnings():
         progress.note(f"warning: {warning}")
-    state.warnings.clear()
     return result.snapshot.current(), result.info
 
 

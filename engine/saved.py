@@ -13,7 +13,9 @@ from engine.diff import Policy
 from engine.errors import RefusedPlanError, StalePlanError
 from engine.manifests.models import Export
 from engine.manifests.project import Project
-from engine.plan import Plan, digest_manifests
+from engine.manifests.shared import account_of
+from engine.parallel import by_account
+from engine.plan import ExportPlan, Plan, digest_manifests
 from engine.plan.guards import recheck
 from engine.progress import Progress
 from engine.run import Clients, read_current
@@ -34,12 +36,18 @@ def manifests_of(project: Project, exports: Sequence[Export]) -> dict[str, Any]:
 
 
 def check_stale(
-    project: Project, plan: Plan, clients: Clients, progress: Progress, refresh: str = "auto"
+    project: Project,
+    plan: Plan,
+    clients: Clients,
+    progress: Progress,
+    refresh: str = "auto",
+    *,
+    parallel: int | None = None,
 ) -> None:
     """Refuse a saved plan whose manifests or lists changed since it was made, or that a
     guard refuses when checked again on its own content and the live list (its digest was
     checked when it was loaded: :func:`engine.plan.file.load_plan`). Every export is checked
-    before anything is sent."""
+    before anything is sent; accounts at the same time (:mod:`engine.parallel`)."""
     exports = [_export_of(project, p.export) for p in plan.exports]
     now = manifests_of(project, exports)
     if digest_manifests(now) != digest_manifests(dict(plan.manifests)):
@@ -48,8 +56,9 @@ def check_stale(
             + _manifest_changes(plan.manifests, now)
             + "\nRun 'sync plan' again, review it, and apply the new plan."
         )
-    refusals: list[str] = []
-    for export_plan, export in zip(plan.exports, exports, strict=True):
+
+    def check(pair: tuple[ExportPlan, Export]) -> Sequence[str]:
+        export_plan, export = pair
         current, _ = read_current(project, export, clients, progress, refresh)
         if current.fingerprint != export_plan.current_fingerprint:
             raise StalePlanError(
@@ -57,13 +66,25 @@ def check_stale(
                 "changed since this plan was made (someone or something else wrote to it), "
                 "so the plan is stale and nothing was applied. Run 'sync plan' again."
             )
-        if not export_plan.refused:  # a refused export is not applied anyway
-            refusals += recheck(
-                export_plan,
-                Policy.of(export, plan.allow_removals),
-                project.destinations[export.connection],
-                sum(1 for m in current.members.values() if m.status is ListStatus.ACTIVE),
-            )
+        if export_plan.refused:  # a refused export is not applied anyway
+            return ()
+        return recheck(
+            export_plan,
+            Policy.of(export, plan.allow_removals),
+            project.destinations[export.connection],
+            sum(1 for m in current.members.values() if m.status is ListStatus.ACTIVE),
+        )
+
+    checked = by_account(
+        list(zip(plan.exports, exports, strict=True)),
+        lambda pair: account_of(project.destinations[pair[1].connection]),
+        check,
+        cancelled=clients.cancelled,
+        parallel=parallel,
+    )
+    if any(found is None for found in checked):  # not started: the run was stopped
+        raise KeyboardInterrupt
+    refusals = [refusal for found in checked for refusal in found or ()]
     if refusals:
         raise RefusedPlanError(
             "the saved plan is refused when checked again, so nothing was applied:\n"

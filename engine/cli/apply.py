@@ -23,6 +23,7 @@ from .common import (
     AllowRemovals,
     ExportOpt,
     Format,
+    Parallel,
     Refresh,
     RefreshOpt,
     ReportFormat,
@@ -63,6 +64,7 @@ def apply(
     show_emails: ShowEmails = False,
     allow_removals: AllowRemovals = False,
     refresh: RefreshOpt = Refresh.auto,
+    parallel: Parallel = None,
 ) -> None:
     """Apply a saved plan exactly, or plan then apply (asking first on a terminal)."""
     state: CliState = ctx.obj
@@ -91,12 +93,13 @@ def apply(
             allow_removals=allow_removals,
             progress=progress,
             refresh=refresh.value,
+            parallel=parallel,
         )
     progress.close()
-    if not done.reports:
+    if not done.approved:
         return
     _finish(list(done.reports), fmt, show_emails)
-    if any(r.interrupted for r in done.reports):
+    if done.interrupted:
         started = {r.export for r in done.reports}
         for name in (p.export for p in done.plan.exports if p.export not in started):
             typer.echo(f"{name}: not started (the run was interrupted)", err=True)

@@ -48,6 +48,14 @@ RefreshOpt = Annotated[
         help="auto: read only what changed since each list's snapshot; full: read in full.",
     ),
 ]
+Parallel = Annotated[
+    int | None,
+    typer.Option(
+        "--parallel",
+        min=1,
+        help="Accounts (hosts) worked on at once; default one per account, at most 4.",
+    ),
+]
 AllowRemovals = Annotated[
     bool,
     typer.Option("--allow-removals", help="Mirror: allow removals above limits.max_removals."),

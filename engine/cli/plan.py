@@ -17,6 +17,7 @@ from .common import (
     AllowRemovals,
     ExportOpt,
     Format,
+    Parallel,
     Refresh,
     RefreshOpt,
     ShowEmails,
@@ -38,6 +39,7 @@ def plan(
     show_emails: ShowEmails = False,
     allow_removals: AllowRemovals = False,
     refresh: RefreshOpt = Refresh.auto,
+    parallel: Parallel = None,
 ) -> None:
     """Show what would change in ActiveCampaign, for every enabled export (or -e NAME)."""
     state: CliState = ctx.obj
@@ -54,6 +56,7 @@ def plan(
                 progress=progress,
                 clients=clients,
                 refresh=refresh.value,
+                parallel=parallel,
             )
     except SyncError as exc:
         if fmt is Format.markdown and not show_emails:  # it may end up in a pull request

@@ -9,6 +9,7 @@ reached is a warning (state is a cache).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,13 +35,24 @@ class Loaded:
 
 
 class ListState:
-    """Snapshots and account facts for a run (one store, one key)."""
+    """Snapshots and account facts for a run (one store, one key).
+
+    Thread-safe (accounts read in parallel share it): the store is used under one lock;
+    encoding and decoding, the expensive part, run outside it.
+    """
 
     def __init__(self, store: StateStore, key: bytes | None, refresh_seconds: int) -> None:
         self.store = store
         self.key = key
         self.refresh_seconds = refresh_seconds
         self.warnings: list[str] = []
+        self._lock = threading.RLock()
+
+    def take_warnings(self) -> list[str]:
+        """The warnings so far, once (each is shown by the run that caused it)."""
+        with self._lock:
+            taken, self.warnings = self.warnings, []
+        return taken
 
     @property
     def encrypted(self) -> bool:
@@ -48,7 +60,8 @@ class ListState:
 
     def load(self, account: str, list_id: str) -> Loaded:
         try:
-            data = self.store.get(account, list_id)
+            with self._lock:
+                data = self.store.get(account, list_id)
         except (ConfigError, OSError) as exc:
             return Loaded(None, f"state store unavailable ({exc})")
         if data is None:
@@ -63,30 +76,39 @@ class ListState:
     def save(self, snapshot: Snapshot) -> None:
         """Replace the list's snapshot; a failure is a warning (the next run reads in full)."""
         try:
-            self.store.put(snapshot.account, snapshot.list_id, codec.encode(snapshot, self.key))
+            data = codec.encode(snapshot, self.key)
+            with self._lock:
+                self.store.put(snapshot.account, snapshot.list_id, data)
         except Exception as exc:  # a cache that cannot be written costs a full read next time
-            self.warnings.append(
+            self._warn(
                 f"the snapshot of list {snapshot.list_id} on {snapshot.account} was not saved "
                 f"({exc}); the next plan reads that list in full"
             )
 
     def facts(self, account: str) -> dict[str, Any]:
         try:
-            return self.store.facts(account)
+            with self._lock:
+                return self.store.facts(account)
         except (ConfigError, OSError):
             return {}
 
     def put_fact(self, account: str, name: str, value: Any) -> None:
-        facts = self.facts(account)
-        if facts.get(name) == value:
-            return
-        try:
-            self.store.put_facts(account, {**facts, name: value})
-        except (ConfigError, OSError) as exc:
-            self.warnings.append(f"facts of {account} were not saved ({exc})")
+        with self._lock:  # read, change, write: one step for every thread
+            facts = self.facts(account)
+            if facts.get(name) == value:
+                return
+            try:
+                self.store.put_facts(account, {**facts, name: value})
+            except (ConfigError, OSError) as exc:
+                self._warn(f"facts of {account} were not saved ({exc})")
+
+    def _warn(self, message: str) -> None:
+        with self._lock:
+            self.warnings.append(message)
 
     def close(self) -> None:
-        self.store.close()
+        with self._lock:
+            self.store.close()
 
 
 def open_state(project: Project, environ: Mapping[str, str]) -> ListState:
