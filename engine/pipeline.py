@@ -22,6 +22,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from engine.accounts import on_account
 from engine.activecampaign.client import Client
 from engine.activecampaign.write import write_contacts
 from engine.apply import ApplyReport, ContactWrite, WriteReport, apply_export
@@ -63,8 +64,16 @@ __all__ = [
 ]
 
 
-def select_exports(project: Project, names: Sequence[str] = ()) -> list[Export]:
-    """The named exports (every enabled one when none is named), in name order."""
+def select_exports(
+    project: Project, names: Sequence[str] = (), *, account: str | None = None
+) -> list[Export]:
+    """The named exports (every enabled one when none is named), in name order; with
+    ``account``, only those that write it (:func:`engine.accounts.on_account`)."""
+    chosen = _named_exports(project, names)
+    return chosen if account is None else on_account(project, chosen, account, named=bool(names))
+
+
+def _named_exports(project: Project, names: Sequence[str]) -> list[Export]:
     if not names:
         return [e for _, e in sorted(project.exports.items()) if e.enabled]
     chosen = []

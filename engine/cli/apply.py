@@ -20,6 +20,7 @@ from engine.render.report import render_report_markdown, render_report_text
 
 from . import app
 from .common import (
+    AccountOpt,
     AllowRemovals,
     ExportOpt,
     Format,
@@ -29,6 +30,7 @@ from .common import (
     ShowEmails,
     progress_for,
     render_plan,
+    selected,
 )
 from .context import CliState
 
@@ -55,6 +57,7 @@ def apply(
     ctx: typer.Context,
     planfile: PlanFile = None,
     export: ExportOpt = None,
+    account: AccountOpt = None,
     yes: Yes = False,
     due: Due = False,
     since: Since = None,
@@ -69,11 +72,13 @@ def apply(
     fmt = Format(report_fmt.value)
     if (now or since) and not due:
         raise ConfigError("--now and --since go with --due (a scheduled run)")
-    if planfile is not None and (export or due):
-        raise ConfigError("a saved plan is applied whole: do not combine PLANFILE with -e/--due")
+    if planfile is not None and (export or due or account):
+        raise ConfigError(
+            "a saved plan is applied whole: do not combine PLANFILE with -e/--account/--due"
+        )
     saved = None if planfile is None else _saved(planfile, state, allow_removals)
     project = state.project() if saved is None else load_project(state.workspace, saved.vars)
-    names = list(export or ())
+    names = selected(project, export, account)
     if due:
         names = _due(project, names, since, now or datetime.now(UTC))
         if not names:
