@@ -179,3 +179,14 @@ def test_a_saved_plan_is_not_narrowed_by_account(workspace: Workspace) -> None:
     refused = workspace.sync("apply", str(saved), "--account", "sandbox")
     assert refused.exit_code == 1
     assert "do not combine PLANFILE with -e/--account/--due" in refused.output
+
+
+def test_an_accounts_plan_fits_its_share_of_one_comment(workspace: Workspace) -> None:
+    """The fan-out workflow gives each of N accounts 60,000/N characters of one comment."""
+    full = workspace.sync("plan", "--account", "sandbox", "--format", "markdown")
+    share = workspace.sync(
+        "plan", "--account", "sandbox", "--format", "markdown", "--max-chars", "3000"
+    )
+    assert full.exit_code == share.exit_code == 0, share.output
+    assert len(full.stdout) > 6000 and len(share.stdout) <= 3000
+    assert "| `vip` | 2 | mirror |" in share.stdout and "not shown" in share.stdout

@@ -46,8 +46,8 @@ def plan(
         int,
         typer.Option(
             "--max-chars",
-            min=2_000,
-            help="Markdown: stay within N characters (default: one pull-request comment).",
+            min=0,
+            help="Markdown: details within N characters (default: one pull-request comment).",
         ),
     ] = DEFAULT_MAX_CHARS,
 ) -> None:
