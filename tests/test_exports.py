@@ -121,6 +121,8 @@ def test_accounts_are_those_with_enabled_exports(three_accounts: Path) -> None:
     assert code == 0 and json.loads(out) == ["eu-shop.api-us1.com"]
     code, _, err = sync(three_accounts, "exports", "--accounts", "--json", "-e", "old-promo")
     assert code == 1 and "export 'old-promo' is disabled" in err
+    code, _, err = sync(three_accounts, "exports", "--now", "2026-11-30T06:08:00")
+    assert code == 1 and "--now goes with --due" in err
 
 
 def test_account_selects_its_enabled_exports_in_any_case(three_accounts: Path) -> None:

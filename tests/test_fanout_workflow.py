@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from engine.cli import app
 from engine.scaffold import package_requirement, sync_workflow
 from engine.schedule import RUNNER_CRON
 
@@ -83,7 +85,10 @@ def test_the_matrix_is_the_accounts_job_output(flow: dict[Any, Any]) -> None:
     accounts = jobs["accounts"]
     assert accounts["permissions"] == {"contents": "read"}
     assert "env" not in accounts  # listing accounts needs no secret
-    assert accounts["outputs"] == {"accounts": "${{ steps.accounts.outputs.accounts }}"}
+    assert accounts["outputs"] == {
+        "accounts": "${{ steps.accounts.outputs.accounts }}",
+        "now": "${{ steps.accounts.outputs.now }}",
+    }
     assert "sync exports --accounts --json" in step(flow, "accounts", "List accounts")["run"]
     for name in ("plan-account", "apply"):
         assert jobs[name]["needs"] == "accounts"
@@ -228,9 +233,10 @@ def list_accounts(flow: dict[Any, Any], tmp_path: Path, event: str, export: str 
     )
     assert done.returncode == 0, done.stderr
     assert "NAME" in summary.read_text()  # the export table, in the job summary
-    line = output.read_text().strip()
-    assert line.startswith("accounts=")
-    return line.removeprefix("accounts=")
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert set(outputs) == {"accounts", "now"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", outputs["now"])
+    return outputs["accounts"]
 
 
 def plan_one_account(
@@ -300,6 +306,23 @@ def test_the_matrix_lists_accounts_with_the_real_sync(flow: dict[Any, Any], tmp_
     # On demand: only the account of the export asked for.
     on_demand = list_accounts(flow, tmp_path, "workflow_dispatch", "eu-news")
     assert json.loads(on_demand) == ["eu-shop.api-us1.com"]
+
+
+def test_a_scheduled_matrix_holds_only_accounts_with_a_due_export(
+    flow: dict[Any, Any], tmp_path: Path
+) -> None:
+    script = step(flow, "accounts", "List accounts")["run"]
+    assert 'schedule) selection=(--due --now "$now")' in script
+    list_accounts(flow, tmp_path, "pull_request")  # writes the workspace
+    ws = ["--workspace", str(tmp_path / "ws"), "exports", "--accounts", "--json", "--due"]
+    # vip (sandbox) fires 0 6 * * *, eu-news (eu-shop) 30 5 * * 1; 2026-11-30 is a Monday.
+    at = {"06:08": ["eu-shop.api-us1.com", "sandbox"], "07:08": [], "03:08": []}
+    for time, expected in at.items():
+        done = CliRunner().invoke(app, [*ws, "--now", f"2026-11-30T{time}:00"])
+        assert done.exit_code == 0, done.output
+        assert json.loads(done.stdout) == expected, time
+    apply = step(flow, "apply", "Apply")
+    assert apply["env"]["NOW"] == "${{ needs.accounts.outputs.now }}"
 
 
 def test_each_account_plans_only_itself_within_its_share_of_the_comment(
@@ -423,7 +446,11 @@ def test_a_comment_too_long_for_github_is_cut(
     ("event", "export", "expected"),
     [
         ("push", "", "apply --account sandbox --yes --format markdown"),
-        ("schedule", "", "apply --account sandbox --due --yes --format markdown"),
+        (
+            "schedule",
+            "",
+            "apply --account sandbox --due --now 2026-11-30T06:08:41 --yes --format markdown",
+        ),
         ("workflow_dispatch", "vip", "apply --account sandbox -e vip --yes --format markdown"),
     ],
 )
@@ -437,6 +464,7 @@ def test_apply_runs_for_its_account_by_trigger(
         "ACCOUNT": "sandbox",
         "EVENT": event,
         "EXPORT": export,
+        "NOW": "2026-11-30T06:08:41",
     }
     done = run_step(step(flow, "apply", "Apply")["run"], tmp_path, env)
     assert done.returncode == 2  # the stand-in's exit code is passed on

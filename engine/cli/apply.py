@@ -22,8 +22,10 @@ from . import app
 from .common import (
     AccountOpt,
     AllowRemovals,
+    Due,
     ExportOpt,
     Format,
+    Now,
     Refresh,
     RefreshOpt,
     ReportFormat,
@@ -36,16 +38,9 @@ from .context import CliState
 
 PlanFile = Annotated[Path | None, typer.Argument(help="A plan saved by sync plan --out.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-Due = Annotated[
-    bool, typer.Option("--due", help="Only exports whose schedule is due (scheduled runs).")
-]
 Since = Annotated[
     datetime | None,
     typer.Option("--since", help="With --due: catch up fire times since this UTC time."),
-]
-Now = Annotated[
-    datetime | None,
-    typer.Option("--now", help="With --due: act as a run started at this UTC time."),
 ]
 ReportFormatOpt = Annotated[
     ReportFormat, typer.Option("--format", help="text or markdown (job summaries).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -41,6 +42,13 @@ AccountOpt = Annotated[
         metavar="HOST",
         help="Only the enabled exports of this account (a connection's host, any case).",
     ),
+]
+Due = Annotated[
+    bool, typer.Option("--due", help="Only exports whose schedule is due (scheduled runs).")
+]
+Now = Annotated[
+    datetime | None,
+    typer.Option("--now", help="With --due: act as a run started at this UTC time."),
 ]
 ShowEmails = Annotated[
     bool, typer.Option("--show-emails", help="Markdown: do not mask email addresses.")
