@@ -1,6 +1,7 @@
 """Exports on different ActiveCampaign accounts, worked on at the same time.
 
-Each account has its own rate limit (5 requests/s), so a run over 20 accounts need not take
+An export's account is its connection's host (:mod:`engine.accounts`). Each account has its own
+rate limit (5 requests/s), so a run over 20 accounts need not take
 20 times as long as one. The rules:
 
 - An account's exports run one after the other, in the order given: they share its pacers

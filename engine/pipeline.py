@@ -25,6 +25,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from engine.accounts import account_of_export, on_account
 from engine.activecampaign.write import write_contacts
 from engine.apply import ApplyReport, ContactWrite, WriteReport, apply_export
 from engine.contacts import CurrentState, DesiredState
@@ -67,8 +68,16 @@ __all__ = [
 ]
 
 
-def select_exports(project: Project, names: Sequence[str] = ()) -> list[Export]:
-    """The named exports (every enabled one when none is named), in name order."""
+def select_exports(
+    project: Project, names: Sequence[str] = (), *, account: str | None = None
+) -> list[Export]:
+    """The named exports (every enabled one when none is named), in name order; with
+    ``account``, only those that write it (:func:`engine.accounts.on_account`)."""
+    chosen = _named_exports(project, names)
+    return chosen if account is None else on_account(project, chosen, account, named=bool(names))
+
+
+def _named_exports(project: Project, names: Sequence[str]) -> list[Export]:
     if not names:
         return [e for _, e in sorted(project.exports.items()) if e.enabled]
     chosen = []
@@ -177,7 +186,11 @@ def make_plan(
 
         ordered = sorted(exports, key=owners.rank)  # an owner's values are known first
         done = by_account(
-            ordered, account_in(project), one, cancelled=pool.cancelled, parallel=parallel
+            ordered,
+            lambda e: account_of_export(project, e),
+            one,
+            cancelled=pool.cancelled,
+            parallel=parallel,
         )
     planned = {p.export: p for p in done if p is not None}
     if len(planned) < len(exports):  # not started: the run was stopped
@@ -254,11 +267,6 @@ def apply_plan(
         stop=lambda r: r.interrupted,
     )
     return [r for r in results if r is not None]
-
-
-def account_in(project: Project) -> Callable[[Export], str]:
-    """The account (:func:`engine.manifests.shared.account_of`) an export writes to."""
-    return lambda export: account_of(project.destinations[export.connection])
 
 
 Review = Callable[[Plan], bool]

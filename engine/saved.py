@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from engine.accounts import account_of_export
 from engine.contacts import ListStatus
 from engine.diff import Policy
 from engine.errors import RefusedPlanError, StalePlanError
 from engine.manifests.models import Export
 from engine.manifests.project import Project
-from engine.manifests.shared import account_of
 from engine.parallel import by_account
 from engine.plan import ExportPlan, Plan, digest_manifests
 from engine.plan.guards import recheck
@@ -77,7 +77,7 @@ def check_stale(
 
     checked = by_account(
         list(zip(plan.exports, exports, strict=True)),
-        lambda pair: account_of(project.destinations[pair[1].connection]),
+        lambda pair: account_of_export(project, pair[1]),
         check,
         cancelled=clients.cancelled,
         parallel=parallel,

@@ -33,6 +33,7 @@ PURE = (
     "engine.memory",
     "engine.schedule",
     "engine.manifests.models",
+    "engine.accounts",
 )
 """Decide things, or describe them; never reach the network, a database or the terminal."""
 

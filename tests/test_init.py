@@ -12,6 +12,8 @@ from engine.manifests.load import load_project
 from engine.scaffold import package_requirement, sync_workflow
 from engine.scaffold.codeowners import codeowners_text
 
+from .test_workflows import actionlint, load
+
 TEAMS = ["--admins", "@acme/ops-admins", "--contributors", "@acme/marketing"]
 
 
@@ -125,3 +127,19 @@ def test_first_plan_of_a_new_workspace_says_to_seed_the_sandbox(
     code, _, err = run(capsys, *ws, "plan")
     assert code == 1
     assert "custom field(s) NOPE" in err and "run `sync sandbox seed`" in err
+
+
+def test_init_fan_out_writes_the_matrix_workflow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "init", str(tmp_path), "--fan-out")
+    assert code == 0 and "created .github/workflows/sync.yml\n" in out
+    path = tmp_path / ".github/workflows/sync.yml"
+    assert path.read_text() == sync_workflow(package_requirement(), fan_out=True)
+    jobs = load(path)["jobs"]
+    assert set(jobs) == {"accounts", "plan-account", "plan", "apply"}
+    assert jobs["apply"]["concurrency"]["group"] == "sync-apply-${{ matrix.account }}"
+    assert actionlint([path]) == []
+    assert run(capsys, "--workspace", str(tmp_path), "validate")[0] == 0
+    code, out, _ = run(capsys, "--workspace", str(tmp_path), "exports", "--accounts", "--json")
+    assert (code, out) == (0, '["sandbox"]\n')  # the matrix of the new workspace

@@ -79,10 +79,18 @@ def user_workflow(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_actionlint_reports_nothing(user_workflow: Path) -> None:
+@pytest.fixture(scope="module")
+def user_fanout_workflow(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workflow `sync init --fan-out` writes (more in tests/test_fanout_workflow.py)."""
+    path = tmp_path_factory.mktemp("user-fanout") / "sync.yml"
+    path.write_text(sync_workflow(package_requirement(), fan_out=True))
+    return path
+
+
+def test_actionlint_reports_nothing(user_workflow: Path, user_fanout_workflow: Path) -> None:
     files = sorted(WORKFLOWS.glob("*.yml"))
     assert {f.name for f in files} >= {"ci.yml", "sync.yml"}
-    assert actionlint([*files, user_workflow]) == []
+    assert actionlint([*files, user_workflow, user_fanout_workflow]) == []
 
 
 def test_actionlint_really_runs(tmp_path: Path) -> None:

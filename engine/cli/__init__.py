@@ -97,6 +97,7 @@ def _register() -> None:
     from . import (  # noqa: F401
         apply,
         codeowners,
+        exports,
         init,
         plan,
         sample_data,

@@ -20,9 +20,12 @@ from engine.render.report import render_report_markdown, render_report_text
 
 from . import app
 from .common import (
+    AccountOpt,
     AllowRemovals,
+    Due,
     ExportOpt,
     Format,
+    Now,
     Parallel,
     Refresh,
     RefreshOpt,
@@ -30,21 +33,15 @@ from .common import (
     ShowEmails,
     progress_for,
     render_plan,
+    selected,
 )
 from .context import CliState
 
 PlanFile = Annotated[Path | None, typer.Argument(help="A plan saved by sync plan --out.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-Due = Annotated[
-    bool, typer.Option("--due", help="Only exports whose schedule is due (scheduled runs).")
-]
 Since = Annotated[
     datetime | None,
     typer.Option("--since", help="With --due: catch up fire times since this UTC time."),
-]
-Now = Annotated[
-    datetime | None,
-    typer.Option("--now", help="With --due: act as a run started at this UTC time."),
 ]
 ReportFormatOpt = Annotated[
     ReportFormat, typer.Option("--format", help="text or markdown (job summaries).")
@@ -56,6 +53,7 @@ def apply(
     ctx: typer.Context,
     planfile: PlanFile = None,
     export: ExportOpt = None,
+    account: AccountOpt = None,
     yes: Yes = False,
     due: Due = False,
     since: Since = None,
@@ -71,11 +69,13 @@ def apply(
     fmt = Format(report_fmt.value)
     if (now or since) and not due:
         raise ConfigError("--now and --since go with --due (a scheduled run)")
-    if planfile is not None and (export or due):
-        raise ConfigError("a saved plan is applied whole: do not combine PLANFILE with -e/--due")
+    if planfile is not None and (export or due or account):
+        raise ConfigError(
+            "a saved plan is applied whole: do not combine PLANFILE with -e/--account/--due"
+        )
     saved = None if planfile is None else _saved(planfile, state, allow_removals)
     project = state.project() if saved is None else load_project(state.workspace, saved.vars)
-    names = list(export or ())
+    names = selected(project, export, account)
     if due:
         names = _due(project, names, since, now or datetime.now(UTC))
         if not names:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from engine import pipeline
+from engine.manifests import Project
 from engine.plan import Plan
 from engine.progress import Progress, Silent
 from engine.render import render_json, render_markdown, render_text
+from engine.render.markdown import DEFAULT_MAX_CHARS
 from engine.render.progress import LineProgress
 
 from .context import CliState
@@ -30,6 +34,21 @@ class ReportFormat(StrEnum):
 ExportOpt = Annotated[
     list[str] | None,
     typer.Option("--export", "-e", help="Only this export (repeatable)."),
+]
+AccountOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--account",
+        metavar="HOST",
+        help="Only the enabled exports of this account (a connection's host, any case).",
+    ),
+]
+Due = Annotated[
+    bool, typer.Option("--due", help="Only exports whose schedule is due (scheduled runs).")
+]
+Now = Annotated[
+    datetime | None,
+    typer.Option("--now", help="With --due: act as a run started at this UTC time."),
 ]
 ShowEmails = Annotated[
     bool, typer.Option("--show-emails", help="Markdown: do not mask email addresses.")
@@ -62,12 +81,25 @@ AllowRemovals = Annotated[
 ]
 
 
-def render_plan(plan: Plan, fmt: Format, state: CliState, show_emails: bool) -> str:
+def selected(project: Project, export: list[str] | None, account: str | None) -> list[str]:
+    """The names ``-e`` and ``--account`` choose (none: every enabled export)."""
+    if account is None:
+        return list(export or ())
+    return [e.name for e in pipeline.select_exports(project, export or (), account=account)]
+
+
+def render_plan(
+    plan: Plan,
+    fmt: Format,
+    state: CliState,
+    show_emails: bool,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> str:
     match fmt:
         case Format.json:
             return render_json(plan)
         case Format.markdown:
-            return render_markdown(plan, show_emails=show_emails)
+            return render_markdown(plan, show_emails=show_emails, max_chars=max_chars)
         case Format.text:
             return render_text(plan, color=state.color and sys.stdout.isatty())
 

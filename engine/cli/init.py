@@ -29,12 +29,19 @@ def init_command(
             help="pip requirement the workflow installs (default: this version from PyPI).",
         ),
     ] = None,
+    fan_out: Annotated[
+        bool,
+        typer.Option(
+            "--fan-out",
+            help="Workflow with one plan and one apply job per account (a matrix).",
+        ),
+    ] = False,
 ) -> None:
     """Create folders, example manifests, sync.yaml, .gitignore, the workflow and CODEOWNERS."""
     root = directory.resolve()
     requirement = package or templates.package_requirement()
     _, written = templates.scaffold(
-        root, requirement=requirement, admins=admins, contributors=contributors
+        root, requirement=requirement, admins=admins, contributors=contributors, fan_out=fan_out
     )
     for path in written:
         typer.echo(f"created {path}")

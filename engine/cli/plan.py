@@ -11,9 +11,11 @@ from engine import pipeline
 from engine.errors import ConfigError, SyncError
 from engine.plan.file import save_plan
 from engine.render import mask_emails_in
+from engine.render.markdown import DEFAULT_MAX_CHARS
 
 from . import app
 from .common import (
+    AccountOpt,
     AllowRemovals,
     ExportOpt,
     Format,
@@ -23,6 +25,7 @@ from .common import (
     ShowEmails,
     progress_for,
     render_plan,
+    selected,
 )
 from .context import CliState
 
@@ -31,6 +34,7 @@ from .context import CliState
 def plan(
     ctx: typer.Context,
     export: ExportOpt = None,
+    account: AccountOpt = None,
     fmt: Annotated[Format, typer.Option("--format", help="text, markdown or json.")] = Format.text,
     out: Annotated[Path | None, typer.Option("--out", help="Save the plan (0600).")] = None,
     detailed_exitcode: Annotated[
@@ -40,18 +44,28 @@ def plan(
     allow_removals: AllowRemovals = False,
     refresh: RefreshOpt = Refresh.auto,
     parallel: Parallel = None,
+    max_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-chars",
+            min=0,
+            help="Markdown: details within N characters (default: one pull-request comment).",
+        ),
+    ] = DEFAULT_MAX_CHARS,
 ) -> None:
-    """Show what would change in ActiveCampaign, for every enabled export (or -e NAME)."""
+    """Show what would change in ActiveCampaign, for every enabled export (or -e NAME,
+    --account HOST)."""
     state: CliState = ctx.obj
     if out is not None and not out.parent.is_dir():
         raise ConfigError(f"--out {out}: folder {out.parent} does not exist")
     project = state.project()
+    names = selected(project, export, account)
     progress = progress_for(fmt)
     try:
         with pipeline.Clients(project, connector=state.connector) as clients:
             result = pipeline.make_plan(
                 project,
-                export or (),
+                names,
                 allow_removals=allow_removals,
                 progress=progress,
                 clients=clients,
@@ -66,7 +80,7 @@ def plan(
         progress.close()
     if out is not None:
         save_plan(result, out)
-    typer.echo(render_plan(result, fmt, state, show_emails), nl=False)
+    typer.echo(render_plan(result, fmt, state, show_emails, max_chars), nl=False)
     if out is not None:
         typer.echo(f"Saved the plan to {out}; apply it with: sync apply {out}", err=True)
     if result.refused:

@@ -5,6 +5,9 @@ loader renders their Jinja when it reads them). The sync workflow (``sync-workfl
 the one file this repository shares with every workspace: ``.github/workflows/sync.yml`` here
 is the same template installed with ``pip install .``, a user's copy installs the released
 package (:func:`package_requirement`). A test keeps the two identical but for that line.
+``sync init --fan-out`` writes ``sync-fanout-workflow.yml`` in its place: the same triggers,
+with a plan and an apply job per account (this repository, one sandbox account, keeps the
+single-runner one).
 """
 
 from __future__ import annotations
@@ -47,11 +50,14 @@ def package_requirement() -> str:
     return f"{PACKAGE_NAME}=={metadata.version(PACKAGE_NAME)}"
 
 
-def sync_workflow(requirement: str) -> str:
-    """The sync workflow, installing the product with ``pip install <requirement>``."""
+def sync_workflow(requirement: str, *, fan_out: bool = False) -> str:
+    """The sync workflow, installing the product with ``pip install <requirement>``: one
+    plan and one apply job, or with ``fan_out`` one of each per account (a matrix built
+    from ``sync exports --accounts --json``; ``sync-fanout-workflow.yml``)."""
     if not requirement.strip() or '"' in requirement or "\n" in requirement:
         raise ConfigError(f"'{requirement}' is not a pip requirement for the workflow")
-    text = _template().joinpath("sync-workflow.yml").read_text(encoding="utf-8")
+    name = "sync-fanout-workflow.yml" if fan_out else "sync-workflow.yml"
+    text = _template().joinpath(name).read_text(encoding="utf-8")
     return text.replace(_PLACEHOLDER, requirement)
 
 
@@ -69,7 +75,11 @@ def teams_yaml(admins: str | None, contributors: str | None) -> str:
 
 
 def workspace_files(
-    *, requirement: str, admins: str | None = None, contributors: str | None = None
+    *,
+    requirement: str,
+    admins: str | None = None,
+    contributors: str | None = None,
+    fan_out: bool = False,
 ) -> dict[PurePosixPath, str]:
     """Every file of a new workspace (CODEOWNERS aside: it is derived from the loaded project)."""
     files: dict[PurePosixPath, str] = {}
@@ -80,7 +90,7 @@ def workspace_files(
         _TEAMS_PLACEHOLDER + "\n", teams_yaml(admins, contributors)
     )
     files[PurePosixPath(".gitignore")] = GITIGNORE
-    files[WORKFLOW_PATH] = sync_workflow(requirement)
+    files[WORKFLOW_PATH] = sync_workflow(requirement, fan_out=fan_out)
     return files
 
 
@@ -90,13 +100,16 @@ def scaffold(
     requirement: str,
     admins: str | None = None,
     contributors: str | None = None,
+    fan_out: bool = False,
 ) -> tuple[Project, list[PurePosixPath]]:
     """Write a new workspace under ``root``; returns it loaded and the files written.
 
     Nothing is written when any target exists (the error names every one). With an admins
     team, ``.github/CODEOWNERS`` is generated from the loaded example workspace.
     """
-    files = workspace_files(requirement=requirement, admins=admins, contributors=contributors)
+    files = workspace_files(
+        requirement=requirement, admins=admins, contributors=contributors, fan_out=fan_out
+    )
     targets = sorted([*files, *([CODEOWNERS_PATH] if admins else [])])
     clash = [path for path in targets if (root / path).exists()]
     if clash:
