@@ -10,6 +10,10 @@ fresh child process, and prints the median wall time, CPU time (of the sync proc
 database server's own work is not in it), rows and peak RSS (VmHWM of that child): streaming
 keeps memory bounded by the chunk, not by the segment: each source is measured twice, for
 the desired state (which holds every contact) and for its rows only (read, kept nowhere).
+
+On the 2-core machine (median of 3): desired state native PostgreSQL 6.1 s / 659 MB,
+SQL postgresql+psycopg 6.7 s / 671 MB, SQL MariaDB 12.6 s / 666 MB; rows only 1.3 s / 68 MB,
+2.6 s / 83 MB, 8.4 s / 75 MB.
 """
 
 from __future__ import annotations
