@@ -2,8 +2,8 @@
 
 ActiveCampaign keeps every contact value as a string. A plan compares the desired string
 with the stored one, so the same warehouse value must always give the same string, whatever
-the source (DuckDB, SQLite, PostgreSQL) and the column type, or every run would show changes
-that are not changes. The rules, in one place:
+the source (DuckDB, SQLite, PostgreSQL, any SQL database) and the column type, or every run
+would show changes that are not changes. The rules, in one place:
 
 ======================  =====================================  ==============================
 value (Python type)     string sent                            why
@@ -28,6 +28,10 @@ NaN, +-infinity         ``None``                               not a value anyon
 ``datetime`` (aware)    converted to UTC,                      one instant, one string
                         ``YYYY-MM-DD HH:MM:SS+00:00``
 ``time``                ``HH:MM:SS``
+``timedelta``           ``[-]HH:MM:SS``; hours may pass 24:    MySQL/MariaDB ``TIME`` (and
+                        1 day 2 h -> ``"26:00:00"``            intervals): 09:05 is spelled
+                                                               as a ``time`` value's
+``set``, ``frozenset``  as ``list``, items sorted              MySQL ``SET``: one spelling
 ``list`` / ``tuple``    ``||a||b||`` of the formatted items    ActiveCampaign's multi-value
                         (``None`` items dropped; empty ->      form (checkbox, listbox)
                         ``None``)
@@ -134,6 +138,19 @@ def _format_time(value: object) -> str | None:
     return value.replace(microsecond=0, tzinfo=None).isoformat()
 
 
+def _format_timedelta(value: object) -> str | None:
+    assert isinstance(value, dt.timedelta)
+    seconds = int(value.total_seconds())  # towards zero: sub-seconds dropped
+    sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{sign}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def _format_set(value: object) -> str | None:
+    assert isinstance(value, set | frozenset)
+    return _format_sequence(sorted(value, key=lambda item: format_value(item) or ""))
+
+
 def _format_sequence(value: object) -> str | None:
     assert isinstance(value, list | tuple)
     items = [text for text in map(format_value, value) if text is not None]
@@ -165,8 +182,11 @@ _BY_TYPE: dict[type, Formatter] = {
     dt.datetime: _format_datetime,
     dt.date: _format_date,
     dt.time: _format_time,
+    dt.timedelta: _format_timedelta,
     list: _format_sequence,
     tuple: _format_sequence,
+    set: _format_set,
+    frozenset: _format_set,
     dict: _format_mapping,
     bytes: _format_bytes,
     bytearray: _format_bytes,
@@ -184,6 +204,7 @@ _BY_BASE: tuple[tuple[type, Formatter], ...] = (
     (dt.datetime, _format_datetime),
     (dt.date, _format_date),
     (dt.time, _format_time),
+    (dt.timedelta, _format_timedelta),
     (list, _format_sequence),
     (tuple, _format_sequence),
     (dict, _format_mapping),

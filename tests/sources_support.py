@@ -99,3 +99,29 @@ def sqlite_profiles(path: Path, rows: Iterable[tuple[Any, ...]]) -> Path:
         )
     connection.close()
     return path
+
+
+def postgres_profiles(connection: Any, rows: Iterable[tuple[Any, ...]]) -> None:
+    """The profiles table in PostgreSQL (``connection``: an autocommit psycopg connection)."""
+    connection.execute("DROP TABLE IF EXISTS profiles")
+    connection.execute(f"CREATE TABLE profiles ({PROFILE_COLUMNS.replace('VARCHAR', 'TEXT')})")
+    with connection.cursor().copy("COPY profiles FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def mariadb_profiles(connection: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+    """The profiles table in MariaDB/MySQL (``connection``: an autocommit pymysql one).
+
+    VARCHAR needs a length there; TIMESTAMP is DATETIME(6) (MySQL's TIMESTAMP is a UTC
+    instant limited to 1970-2038); BOOLEAN is TINYINT(1), read back as 1/0.
+    """
+    columns = PROFILE_COLUMNS.replace("VARCHAR", "VARCHAR(255)").replace("TIMESTAMP", "DATETIME(6)")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS profiles")
+        cursor.execute(f"CREATE TABLE profiles ({columns}) CHARACTER SET utf8mb4")
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(
+                f"INSERT INTO profiles VALUES ({', '.join(['%s'] * 10)})",
+                rows[start : start + 5000],
+            )

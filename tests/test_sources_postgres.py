@@ -1,4 +1,7 @@
-"""A real PostgreSQL server (tests/pg.py): same data, same desired state as DuckDB and SQLite."""
+"""The native PostgreSQL source on a real server (tests/pg.py): streaming, read-only, errors.
+
+The same data giving the same desired state in every source: tests/test_sources_parity.py.
+"""
 
 from __future__ import annotations
 
@@ -9,37 +12,13 @@ from typing import Any
 import pytest
 
 from engine.errors import SourceError
-from engine.manifests.models import DuckDBSource, PostgresSource, Segment, Source, SQLiteSource
+from engine.manifests.models import PostgresSource, Segment
 from engine.scaffold.sample_data import generate
 from engine.sources import CHUNK_ROWS, desired_state
 from tests.pg import PASSWORD, PostgresServer
-from tests.sources_support import (
-    PROFILE_COLUMNS,
-    make_export,
-    make_project,
-    profile_rows,
-    sqlite_profiles,
-)
+from tests.sources_support import make_export, make_project, postgres_profiles, profile_rows
 
 pytestmark = pytest.mark.postgres
-
-SEGMENTS = {
-    "high-value": "select * from profiles where lifetime_value >= 500 order by customer_id",
-    "recent-buyers": (
-        "select email, first_name, last_name, phone, lifetime_value, last_order_date, country,"
-        " customer_id,"
-        " marketing_opt_in, signup_at from profiles"
-        " where last_order_date >= '2026-06-01' order by customer_id"
-    ),
-}
-FIELDS = {
-    "LIFETIME_VALUE": "lifetime_value",
-    "LAST_ORDER": "last_order_date",
-    "COUNTRY": "country",
-    "OPT_IN": "marketing_opt_in",
-    "SIGNUP_AT": "signup_at",
-    "CUSTOMER_ID": "customer_id",
-}
 
 
 @pytest.fixture(scope="module")
@@ -54,41 +33,8 @@ def pg(
     postgres_server: PostgresServer, profiles: tuple[Path, list[tuple[Any, ...]]]
 ) -> Iterator[PostgresServer]:
     with postgres_server.connect() as connection:
-        connection.execute("DROP TABLE IF EXISTS profiles")
-        connection.execute(f"CREATE TABLE profiles ({PROFILE_COLUMNS.replace('VARCHAR', 'TEXT')})")
-        with connection.cursor().copy("COPY profiles FROM STDIN") as copy:
-            for row in profiles[1]:
-                copy.write_row(row)
+        postgres_profiles(connection, profiles[1])
     yield postgres_server
-
-
-def _state(root: Path, source: Source, environ: dict[str, str] | None = None) -> Any:
-    segments = [Segment(name=n, source=source.name, query=q) for n, q in SEGMENTS.items()]
-    export = make_export(
-        list(SEGMENTS), first_name="first_name", last_name="last_name", phone="phone",
-        fields=FIELDS, tags=["vip"],
-    )  # fmt: skip
-    return desired_state(make_project(root, [source], segments, [export]), export, environ)
-
-
-def test_duckdb_sqlite_and_postgres_give_identical_desired_state(
-    pg: PostgresServer, profiles: tuple[Path, list[tuple[Any, ...]]]
-) -> None:
-    root, rows = profiles
-    sqlite_profiles(root / "data" / "profiles.sqlite", rows)
-    duck = _state(root, DuckDBSource(name="w", type="duckdb", path="data/profiles.duckdb"))
-    lite = _state(root, SQLiteSource(name="w", type="sqlite", path="data/profiles.sqlite"))
-    post = _state(root, PostgresSource(name="w", type="postgres", url=pg.url()), pg.environ)
-    # The sample is messy enough for every rule to be exercised...
-    assert len(duck.contacts) > 300
-    assert duck.invalid and duck.conflicts
-    assert any(c.first_name and not c.first_name.isascii() for c in duck.contacts.values())
-    # ...and the three sources agree exactly, order included.
-    assert list(duck.contacts.items()) == list(post.contacts.items())
-    assert list(duck.contacts.items()) == list(lite.contacts.items())
-    assert duck.invalid == post.invalid == lite.invalid
-    assert duck.conflicts == post.conflicts == lite.conflicts
-    assert duck.rows_read == post.rows_read == lite.rows_read
 
 
 def test_postgres_streams_with_a_server_side_cursor(pg: PostgresServer, tmp_path: Path) -> None:

@@ -127,3 +127,18 @@ def test_aware_datetimes_are_utc(value: dt.datetime) -> None:
         assert text.endswith("+00:00")
         utc = value.astimezone(dt.UTC).replace(microsecond=0)
         assert dt.datetime.fromisoformat(text) == utc
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (dt.timedelta(hours=9, minutes=5), "09:05:00"),  # MySQL TIME '09:05:00'
+        (dt.timedelta(days=1, hours=2, seconds=3, microseconds=9), "26:00:03"),
+        (dt.timedelta(hours=-838, minutes=-59, seconds=-59), "-838:59:59"),
+        (dt.timedelta(0), "00:00:00"),
+        ({"b", "a"}, "||a||b||"),  # MySQL SET: the same string whatever the order
+        (frozenset(), None),
+    ],
+)
+def test_mysql_times_and_sets(value: object, text: str | None) -> None:
+    assert format_value(value) == text

@@ -43,6 +43,7 @@ from .models import (
     Segment,
     Settings,
     SQLiteSource,
+    SQLSource,
 )
 from .project import Project, build_project
 from .references import Entry, check_references
@@ -56,6 +57,7 @@ CONNECTION_TYPES: dict[str, type[BaseModel]] = {
     "duckdb": DuckDBSource,
     "sqlite": SQLiteSource,
     "postgres": PostgresSource,
+    "sql": SQLSource,
 }
 MODELS: dict[str, type[BaseModel]] = {"segments": Segment, "exports": Export}
 SETTINGS_FILES = ("sync.yaml", "sync.yml")
@@ -70,7 +72,7 @@ def load_project(
     """Load and check every manifest under ``root``; raise ManifestError with all problems.
 
     ``vars`` are ``--var`` overrides; ``environ`` defaults to ``os.environ``. Secrets
-    (``api_key``, a postgres ``url``) stay ``${env:NAME}`` references in the models.
+    (``api_key``, a source's ``url``) stay ``${env:NAME}`` references in the models.
     """
     root = Path(root)
     if not root.is_dir():
@@ -227,7 +229,14 @@ class _Run:
         return CONNECTION_TYPES[kind]
 
     def _policy(self, entry: Entry, model: BaseModel) -> None:
-        """Rules beyond one field: a literal password in a postgres url."""
+        """Rules beyond one field: a literal password in a postgres or sql url, a sql url
+        SQLAlchemy cannot parse."""
+        if isinstance(model, SQLSource):
+            from . import sqlurl  # imports SQLAlchemy: only for workspaces that use it
+
+            problem = sqlurl.problem(model.url)
+            if problem is not None:
+                self._error(entry.at(("url",)), problem)
         if isinstance(model, PostgresSource) and not ENV_REF.fullmatch(model.url):
             try:
                 password = urlsplit(model.url).password

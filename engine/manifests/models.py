@@ -4,7 +4,7 @@ Models are frozen and forbid unknown keys. Connections are discriminated on ``ty
 Validators here check one document at a time; cross-references (export -> connection,
 segments; segment -> source) are checked by the loader, which knows every document.
 
-Secrets: ``api_key`` and a PostgreSQL ``url`` may only hold *deferred* environment
+Secrets: ``api_key`` and a source's ``url`` (postgres, sql) may only hold *deferred* environment
 references, written ``${env:NAME}`` after Jinja rendering (``env_var('NAME')`` renders to
 that). They are resolved with :func:`engine.manifests.secrets.resolve_env` where the value is
 needed (plan/apply), so ``sync validate`` never needs a secret and a key never sits in a
@@ -170,9 +170,20 @@ class PostgresSource(Model):
     description: str | None = None
 
 
-Source = DuckDBSource | SQLiteSource | PostgresSource
+class SQLSource(Model):
+    """Any database SQLAlchemy speaks (a dialect extra installed); password via ``env_var``."""
+
+    name: Name
+    type: Literal["sql"]
+    url: str = Field(
+        description="SQLAlchemy URL, e.g. mysql+pymysql://user:{{ env_var('PW') }}@host/db"
+    )
+    description: str | None = None
+
+
+Source = DuckDBSource | SQLiteSource | PostgresSource | SQLSource
 Connection = Annotated[
-    ActiveCampaignConnection | DuckDBSource | SQLiteSource | PostgresSource,
+    ActiveCampaignConnection | DuckDBSource | SQLiteSource | PostgresSource | SQLSource,
     Field(discriminator="type"),
 ]
 

@@ -4,7 +4,7 @@
   each message pointing at the other(s).
 - An export's ``connection`` must name an ActiveCampaign connection (a source there is an
   error that says so); its ``segments`` must exist.
-- A segment's ``source`` must name a source connection (duckdb, sqlite, postgres).
+- A segment's ``source`` must name a source connection (duckdb, sqlite, postgres, sql).
 - A reference to a document that exists but is itself invalid is not reported again, and
   names found in files that could not be parsed at all (``guessed``) count as existing, so
   one mistake is not reported three times.
@@ -197,7 +197,7 @@ def _segment(
     elif target is not None and _is_destination(target):
         message = (
             f"segment '{segment.name}': '{source}' is an ActiveCampaign connection; "
-            "a segment's source is a duckdb, sqlite or postgres connection"
+            "a segment's source is a duckdb, sqlite, postgres or sql connection"
             + did_you_mean(source, sources)
         )
     else:

@@ -57,6 +57,13 @@ class Reader(Protocol):
     def close(self) -> None: ...
 
 
+def mask(text: str, secrets: set[str]) -> str:
+    """``text`` with every secret (longest first) replaced by ``***``."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
 def message_of(exc: BaseException) -> str:
     """A driver exception's message, trimmed (DuckDB and libpq add trailing newlines)."""
     return str(exc).strip() or type(exc).__name__

@@ -1,11 +1,11 @@
-"""Open the reader for a source connection by name (DuckDB, SQLite or PostgreSQL)."""
+"""Open the reader for a source connection by name (DuckDB, SQLite, PostgreSQL or SQL)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from engine.errors import SourceError
-from engine.manifests.models import DuckDBSource, PostgresSource, SQLiteSource
+from engine.manifests.models import DuckDBSource, PostgresSource, SQLiteSource, SQLSource
 from engine.manifests.project import Project
 
 from .base import Reader
@@ -27,5 +27,9 @@ def open_reader(project: Project, name: str, environ: Mapping[str, str]) -> Read
             from .postgres import open_postgres
 
             return open_postgres(project, source, environ)
+        case SQLSource():
+            from .sql import open_sql
+
+            return open_sql(project, source, environ)
         case None:
             raise SourceError(f"source connection '{name}' does not exist")

@@ -23,7 +23,7 @@ from engine.manifests.models import PostgresSource
 from engine.manifests.project import Project
 from engine.manifests.secrets import ENV_REF, resolve_env
 
-from .base import QueryError, Result, message_of
+from .base import QueryError, Result, mask, message_of
 
 CONNECT_TIMEOUT = 15  # seconds
 
@@ -97,12 +97,6 @@ def describe(url: str) -> str:
         return f"{host}{port}{parts.path or ''}{user}"
     except ValueError:
         return "(unparseable url)"
-
-
-def mask(text: str, secrets: set[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
 
 
 def _secrets(template: str, url: str, environ: Mapping[str, str]) -> set[str]:
