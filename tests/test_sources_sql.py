@@ -31,6 +31,7 @@ from tests.sources_support import (
     make_export,
     make_project,
     mariadb_profiles,
+    postgres_profiles,
     profile_rows,
 )
 
@@ -318,19 +319,46 @@ def _plan(ws: Workspace) -> list[dict[str, Any]]:
     return [{k: v for k, v in export.items() if k != "read"} for export in exports]
 
 
-def test_sync_plan_over_mariadb_is_the_plan_over_duckdb(
-    workspace: Workspace, mariadb_server: MariaDBServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    duck = _plan(workspace)
-    with contextlib.closing(mariadb_server.connect()) as admin, admin.cursor() as cursor:
+def _mariadb_example(server: MariaDBServer, rows: list[tuple[Any, ...]]) -> tuple[str, str, str]:
+    with contextlib.closing(server.connect()) as admin, admin.cursor() as cursor:
         cursor.execute("DROP DATABASE IF EXISTS example")
         cursor.execute("CREATE DATABASE example CHARACTER SET utf8mb4")
-    server = dataclasses.replace(mariadb_server, database="example")
-    with contextlib.closing(server.connect()) as connection:
-        mariadb_profiles(connection, profile_rows(workspace.root / "data" / "profiles.duckdb"))
-    url = server.url(f"{{{{ env_var('{PASSWORD_ENV}') }}}}")
+    example = dataclasses.replace(server, database="example")
+    with contextlib.closing(example.connect()) as connection:
+        mariadb_profiles(connection, rows)
+    return example.url(f"{{{{ env_var('{PASSWORD_ENV}') }}}}"), PASSWORD_ENV, server.password
+
+
+def _postgres_example(server: PostgresServer, rows: list[tuple[Any, ...]]) -> tuple[str, str, str]:
+    with server.connect() as admin:
+        admin.execute("DROP DATABASE IF EXISTS example")
+        admin.execute("CREATE DATABASE example")
+    example = dataclasses.replace(server, database="example")
+    with example.connect() as connection:
+        postgres_profiles(connection, rows)
+    env = "SYNC_TEST_PG_PASSWORD"
+    url = example.url(f"{{{{ env_var('{env}') }}}}").replace(
+        "postgresql://", "postgresql+psycopg://"
+    )
+    return url, env, server.password
+
+
+@pytest.mark.parametrize("database", ["mariadb", "postgresql"])
+def test_sync_plan_through_the_sql_source_is_the_plan_over_duckdb(
+    workspace: Workspace,
+    database: str,
+    mariadb_server: MariaDBServer,
+    postgres_server: PostgresServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    duck = _plan(workspace)
+    rows = profile_rows(workspace.root / "data" / "profiles.duckdb")
+    if database == "mariadb":
+        url, env, password = _mariadb_example(mariadb_server, rows)
+    else:
+        url, env, password = _postgres_example(postgres_server, rows)
     workspace.write("connections/warehouse.yaml", f'name: warehouse\ntype: sql\nurl: "{url}"\n')
-    monkeypatch.setenv(PASSWORD_ENV, server.password)
-    maria = _plan(workspace)
+    monkeypatch.setenv(env, password)
+    through_sql = _plan(workspace)
     assert sum(len(e["changes"]) for e in duck) > 100
-    assert maria == duck
+    assert through_sql == duck
