@@ -325,6 +325,8 @@ def plan_and_apply(
                 refresh=refresh,
                 parallel=parallel,
             )
+        if clients.cancelled.is_set():  # interrupted while planning: nothing is applied
+            raise KeyboardInterrupt
         if not review(chosen):
             return Applied(chosen)
         reports = apply_plan(project, chosen, clients, progress=report, parallel=parallel)

@@ -58,7 +58,9 @@ class Clients:
         self._environ = os.environ if environ is None else environ
         self.cancelled = threading.Event()
         base = connector or Connector()
-        self._connector = replace(base, sleep=interruptible(base.sleep, self.cancelled))
+        self._connector = replace(
+            base, sleep=interruptible(base.sleep, self.cancelled), cancelled=self.cancelled
+        )
         self._lock = threading.RLock()
         self._limits: dict[str, HostLimits] = {}
         self._open: dict[str, Client] = {}

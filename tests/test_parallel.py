@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import _thread
 import gc
+import signal
 import threading
 import time
 
@@ -55,11 +56,14 @@ def test_accounts_run_at_once_and_one_accounts_items_one_after_the_other() -> No
 
 def test_parallel_one_runs_everything_in_the_calling_thread_in_order() -> None:
     timeline = Timeline()
+    items = [("a", "y"), ("b", "x"), ("a", "z")]
     results = by_account(
-        ITEMS, _account, timeline.work(0.0), cancelled=threading.Event(), parallel=1
+        items, _account, timeline.work(0.0), cancelled=threading.Event(), parallel=1
     )
-    assert results == ["X", "Y", "Z", "W"]
+    assert results == ["Y", "X", "Z"]
     assert {thread for *_, thread in timeline.spans.values()} == {threading.get_ident()}
+    starts = sorted(timeline.spans, key=lambda name: timeline.spans[name][0])
+    assert starts == ["y", "x", "z"]  # the order given, not grouped by account
 
 
 def test_workers_are_one_per_account_capped() -> None:
@@ -162,3 +166,52 @@ def test_collection_comes_back_on_after_the_last_of_overlapping_blocks() -> None
     leave.set()
     thread.join()
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def _sigint() -> None:
+    """A real SIGINT to the main thread (what Ctrl-C sends; it wakes a blocked wait)."""
+    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+
+def test_ctrl_c_is_not_lost_when_every_account_finishes_anyway() -> None:
+    """Work that never waits (a segment query, a diff) ends normally after Ctrl-C; a plan
+    interrupted so is not shown as if it were complete."""
+    cancelled = threading.Event()
+    first = threading.Event()
+
+    def work(item: tuple[str, str]) -> str:
+        if not first.is_set():
+            first.set()
+            _thread.interrupt_main()
+        time.sleep(0.2)  # busy, not waiting on a pacer
+        return item[1]
+
+    with pytest.raises(KeyboardInterrupt):
+        by_account(ITEMS[:2], _account, work, cancelled=cancelled)
+
+
+def test_a_second_ctrl_c_while_accounts_stop_still_returns_their_reports() -> None:
+    """GitHub cancels a job with SIGINT, then SIGTERM (the CLI's KeyboardInterrupt) soon
+    after: what each account did must still be reported."""
+    cancelled = threading.Event()
+    wait = interruptible(time.sleep, cancelled)
+    first, second = threading.Event(), threading.Lock()
+
+    def work(item: tuple[str, str]) -> str:
+        if not first.is_set():
+            first.set()
+            _sigint()
+        try:
+            wait(30.0)
+        except Cancelled:
+            if second.acquire(blocking=False):  # one second signal, while all wind down
+                _sigint()
+            time.sleep(0.5)
+            return f"{item[1]}: interrupted"
+        return f"{item[1]}: done"
+
+    results = by_account(
+        ITEMS, _account, work, cancelled=cancelled, stop=lambda r: r.endswith("interrupted")
+    )
+    done = [r for r in results if r is not None]
+    assert done and all(r.endswith(": interrupted") for r in done)

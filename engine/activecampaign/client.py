@@ -16,6 +16,7 @@ The API key lives only in the httpx client's default headers: never in a repr, a
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from pydantic import SecretStr
 
 from engine import __version__
 from engine.activecampaign import wire
+from engine.cancel import Cancelled
 from engine.errors import (
     AuthError,
     DestinationError,
@@ -106,6 +108,7 @@ class Client:
         rng: random.Random | None = None,
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
+        cancelled: threading.Event | None = None,
     ) -> None:
         self.host = host
         self.key_env = key_env
@@ -114,6 +117,7 @@ class Client:
         self.rng = rng if rng is not None else random.Random()
         self.retry = retry or RetryPolicy()
         self.stats = ClientStats()
+        self.cancelled = cancelled
         self.limits = limits or HostLimits.make(rate_limit, clock, sleep)
         # Whether independent paged reads should run at once: yes over a network (answers
         # take a while); a transport may say no (the in-process sandbox, where they only
@@ -208,6 +212,8 @@ class Client:
             self._after_error_status(response, reply, method, path, attempts, idempotent)
 
     def _pace(self, bulk_contacts: int) -> None:
+        if self.cancelled is not None and self.cancelled.is_set():
+            raise Cancelled  # the run was stopped: nothing more is sent
         if bulk_contacts:
             self.limits.bulk(bulk_contacts).acquire()
         self.limits.requests.acquire()

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class Connector:
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     sandbox_clock: Callable[[], float] | None = None  # epoch seconds; default: wall time
     wall_clock: Callable[[], float] = time.time  # epoch seconds: how old a snapshot is
+    cancelled: threading.Event | None = None  # set: nothing more is sent (engine.cancel)
 
     def limits(self, rate: float) -> HostLimits:
         """Fresh pacers for one account, on this connector's clock."""
@@ -79,6 +81,7 @@ class Connector:
             sleep=self.sleep,
             rng=self.rng,
             retry=self.retry,
+            cancelled=self.cancelled,
         )
 
     def transport(

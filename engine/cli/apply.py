@@ -98,12 +98,14 @@ def apply(
     progress.close()
     if not done.approved:
         return
-    _finish(list(done.reports), fmt, show_emails)
+    _show(list(done.reports), fmt, show_emails)
     if done.interrupted:
         started = {r.export for r in done.reports}
         for name in (p.export for p in done.plan.exports if p.export not in started):
             typer.echo(f"{name}: not started (the run was interrupted)", err=True)
         raise typer.Exit(130)
+    if not all(r.ok for r in done.reports):
+        raise typer.Exit(1)
 
 
 def _saved(planfile: Path, state: CliState, allow_removals: bool) -> Plan:
@@ -164,10 +166,8 @@ def _confirm() -> None:
         raise typer.Exit(1)
 
 
-def _finish(reports: list[ApplyReport], fmt: Format, show_emails: bool) -> None:
+def _show(reports: list[ApplyReport], fmt: Format, show_emails: bool) -> None:
     if fmt is Format.markdown:
         typer.echo(render_report_markdown(reports, show_emails=show_emails), nl=False)
     else:
         typer.echo(render_report_text(reports), nl=False)
-    if not all(r.ok for r in reports) and not any(r.interrupted for r in reports):
-        raise typer.Exit(1)
