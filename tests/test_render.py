@@ -191,12 +191,14 @@ def test_markdown_stays_under_the_comment_limit(show_emails: bool) -> None:
     assert time.perf_counter() - started < 5
     assert len(md) < GITHUB_COMMENT_LIMIT
     assert len(md) > 50_000  # the budget is used, not thrown away
-    shown = md.count("~ p")
-    hidden = re.search(r"_([\d,]+) more changes and 50 more skipped", md)
-    assert hidden, md[-500:]
+    big, second = md.split("<code>second</code>")
+    shown = big.count("~ p")
+    hidden = re.search(r"_([\d,]+) more changes and 50 more skipped", big)
+    assert hidden, big[-500:]
     assert shown + int(hidden.group(1).replace(",", "")) == 100_000
     assert "see the JSON artifact" in md
-    assert "| `second` |" in md and "<code>second</code>" in md
+    assert "| `second` |" in md
+    assert second.count("~ p") == 10 and "not shown" not in second  # its fair share
     assert md.count("<details>") == md.count("</details>") == 2
 
 
@@ -344,3 +346,57 @@ def test_summary_lines_group_thousands() -> None:
     text = render_text(Plan((crowded(adds=12_345),), "t"))
     assert "big: 12,345 to add," in text and "... and 12,335 more to add" in text
     assert "Plan: 12,345 to add," in text
+
+
+def test_fair_shares_leave_what_a_small_need_does_not_take_to_the_others() -> None:
+    from engine.render.markdown import fair_shares
+
+    assert fair_shares([5, 100, 100], 60) == [5, 27, 28]
+    assert fair_shares([100, 5, 100], 60) == [27, 5, 28]
+    assert fair_shares([10, 20], 100) == [10, 20]
+    assert fair_shares([10, 20], -5) == [0, 0]
+    assert fair_shares([], 100) == []
+
+
+def adds(n: int, prefix: str) -> tuple[Change, ...]:
+    return tuple(
+        Change(Action.ADD, f"{prefix}{i:05d}@example.com", after={"first_name": "X"})
+        for i in range(n)
+    )
+
+
+def test_markdown_shows_every_exports_changes_before_any_invalid_row() -> None:
+    """370 invalid rows of the first export used to crowd out the second export's adds."""
+    noisy = ExportPlan(
+        "noisy",
+        "ac",
+        "1",
+        "upsert",
+        changes=adds(20, "n"),
+        invalid=tuple(InvalidRow("seg", i, "x", "invalid email") for i in range(370)),
+    )
+    busy = ExportPlan("busy", "ac", "2", "upsert", changes=adds(6_714, "b"))
+    md = render_markdown(Plan((noisy, busy), "t"), max_chars=30_000)
+    assert len(md) <= 30_000
+    first, second = md.split("<code>busy</code>")
+    assert first.count("+ n***@") == 20 and "# invalid" not in first
+    assert "_370 more skipped/invalid/conflict entries not shown" in first
+    shown = second.count("+ b***@")
+    per_add = len("+ b***@example.com: first_name\n")
+    assert shown * per_add > 30_000 - len(first) - 1_000  # all the rest of the budget
+
+    roomy = render_markdown(Plan((noisy, busy), "t"), max_chars=400_000)
+    assert roomy.count("# invalid") == 370  # with room, invalid rows are shown too
+    assert roomy.index("# invalid") > roomy.index("+ n***@")
+
+
+def test_markdown_gives_each_export_a_fair_share_of_the_budget() -> None:
+    small = ExportPlan("a-small", "ac", "1", "upsert", changes=adds(30, "s"))
+    big = [
+        ExportPlan(f"big{i}", "ac", str(i), "upsert", changes=adds(5_000, f"b{i}")) for i in (1, 2)
+    ]
+    md = render_markdown(Plan((big[0], small, big[1]), "t"), max_chars=40_000)
+    assert len(md) <= 40_000
+    assert md.count("+ s***@") == 30  # less than its share: all of it, the rest to the others
+    first, second = (block.count("+ b***@") for block in md.split("<code>big2</code>"))
+    assert first > 500 and abs(first - second) <= 1, (first, second)
