@@ -400,3 +400,30 @@ def test_markdown_gives_each_export_a_fair_share_of_the_budget() -> None:
     assert md.count("+ s***@") == 30  # less than its share: all of it, the rest to the others
     first, second = (block.count("+ b***@") for block in md.split("<code>big2</code>"))
     assert first > 500 and abs(first - second) <= 1, (first, second)
+
+
+def test_apply_report_ends_with_the_runs_grand_total() -> None:
+    from engine.apply import ApplyReport, Rejection
+    from engine.render.report import render_report_text
+
+    done = ApplyReport("vip", "ac", "2", {"add": 1_200, "remove": 3}, {"add": 1_200, "remove": 3})
+    partial = ApplyReport(
+        "news",
+        "ac",
+        "1",
+        {"add": 10, "update": 2},
+        {"add": 9, "update": 2},
+        rejected=(Rejection("a@example.com", "bounced"),),
+        skipped=(Rejection("s@example.com", "unsubscribed"),),
+    )
+    refused = ApplyReport("big", "ac", "3", {"remove": 50}, {}, refused=("too many",))
+    text = render_report_text([done, partial, refused])
+    assert text.splitlines()[0] == "vip: applied 1,203 of 1,203 (1,200 add, 0 update, 3 remove)"
+    assert text.splitlines()[-1] == (
+        "Applied: 1,214 of 1,265 (1,209 add, 2 update, 3 remove); 1 skipped, 1 rejected, "
+        "0 not applied — 3 exports (1 partial, 1 refused)"
+    )
+    assert render_report_text([done]).endswith(
+        "\nApplied: 1,203 of 1,203 (1,200 add, 0 update, 3 remove); 0 skipped, 0 rejected, "
+        "0 not applied — 1 export\n"
+    )
