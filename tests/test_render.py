@@ -76,11 +76,11 @@ vip-newsletter -> list 12 on ac-prod (mirror)
   conflicting values (the first row in segment order wins; across exports, the higher priority):
     ed@example.com first_name: kept "Ed" (high-value:3), dropped "Eddie" (r:9)
 
-vip-newsletter: 2 to add, 1 to update, 1 to remove, 40 unchanged, 1 skipped, 1 invalid
-
 quiet -> list 3 on ac-prod (upsert)
 
+vip-newsletter: 2 to add, 1 to update, 1 to remove, 40 unchanged, 1 skipped, 1 invalid
 quiet: 0 to add, 0 to update, 0 to remove, 5 unchanged, 0 skipped, 0 invalid
+Plan: 2 to add, 1 to update, 1 to remove, 1 skipped, 1 invalid — 2 exports
 """.replace("<reentry note>", REENTRY_NOTE)
 
 
@@ -191,12 +191,14 @@ def test_markdown_stays_under_the_comment_limit(show_emails: bool) -> None:
     assert time.perf_counter() - started < 5
     assert len(md) < GITHUB_COMMENT_LIMIT
     assert len(md) > 50_000  # the budget is used, not thrown away
-    shown = md.count("~ p")
-    hidden = re.search(r"_([\d,]+) more changes and 50 more skipped", md)
-    assert hidden, md[-500:]
+    big, second = md.split("<code>second</code>")
+    shown = big.count("~ p")
+    hidden = re.search(r"_([\d,]+) more changes and 50 more skipped", big)
+    assert hidden, big[-500:]
     assert shown + int(hidden.group(1).replace(",", "")) == 100_000
     assert "see the JSON artifact" in md
-    assert "| `second` |" in md and "<code>second</code>" in md
+    assert "| `second` |" in md
+    assert second.count("~ p") == 10 and "not shown" not in second  # its fair share
     assert md.count("<details>") == md.count("</details>") == 2
 
 
@@ -224,3 +226,204 @@ def test_json_output_is_the_plan_json() -> None:
         "membership": "resubscribe",
     }
     assert text == render_json(small_plan())
+
+
+def many(action: Action, n: int, prefix: str) -> tuple[Change, ...]:
+    reason = "unsubscribed" if action is Action.SKIP else None
+    return tuple(
+        Change(action, f"{prefix}{i:04d}@example.com", after={"phone": str(i)}, reason=reason)
+        for i in range(n)
+    )
+
+
+def crowded(adds: int = 250) -> ExportPlan:
+    """Past the compact rule: 250 adds, 30 updates, 5 removes, 12 skipped, 15 invalid rows,
+    12 conflicts."""
+    changes = (
+        many(Action.ADD, adds, "a") + many(Action.UPDATE, 30, "u") + many(Action.REMOVE, 5, "r")
+    )
+    return ExportPlan(
+        "big",
+        "ac",
+        "12",
+        "mirror",
+        changes=changes,
+        skipped=many(Action.SKIP, 12, "s"),
+        unchanged=7,
+        invalid=tuple(InvalidRow("seg", i, f"bad{i}", "invalid email") for i in range(15)),
+        conflicts=tuple(
+            Conflict(f"c{i}@example.com", "phone", "1", "seg:1", "2", "seg:2") for i in range(12)
+        ),
+    )
+
+
+def heads(text: str) -> list[str]:
+    return re.findall(r"^  ([+~!-]) \S+@", text, re.MULTILINE)
+
+
+def test_text_past_the_rule_shows_the_first_ten_of_each_kind_and_how_to_see_all() -> None:
+    from engine.render.text import COMPACT_ABOVE, FULL_HINT
+
+    plan = crowded()
+    assert len(plan.changes) + len(plan.skipped) > COMPACT_ABOVE
+    text = render_text(Plan((plan,), "t"))
+    shown = heads(text)
+    assert [shown.count(s) for s in "+~-!"] == [10, 10, 5, 10]
+    assert "  ... and 240 more to add\n" in text
+    assert "  ... and 20 more to update\n" in text
+    assert "more to remove" not in text  # all 5 are shown
+    assert "  ... and 2 more skipped\n" in text
+    assert f"  ... and 2 more skipped\n  {FULL_HINT}\n" in text
+    assert FULL_HINT == (
+        "(sync plan --full for every change, --format json or --out FILE for the "
+        "machine-readable plan)"
+    )
+    assert text.count("seg:") - 2 * 10 == 10  # 10 invalid rows; 10 conflicts name 2 rows each
+    assert "    ... and 5 more invalid rows (sync plan --show-invalid for all)\n" in text
+    assert "    ... and 2 more conflicts (sync plan --show-invalid for all)\n" in text
+    assert text.endswith(
+        "big: 250 to add, 30 to update, 5 to remove, 7 unchanged, 12 skipped, 15 invalid\n"
+        "Plan: 250 to add, 30 to update, 5 to remove, 12 skipped, 15 invalid — 1 export\n"
+    )
+    assert len(text.splitlines()) < 120
+
+
+def test_text_at_the_rule_shows_everything() -> None:
+    from engine.render.text import COMPACT_ABOVE, FULL_HINT
+
+    plan = crowded(adds=COMPACT_ABOVE - 30 - 5 - 12)
+    text = render_text(Plan((plan,), "t"))
+    assert len(heads(text)) == COMPACT_ABOVE
+    assert FULL_HINT not in text and "more to add" not in text
+    assert "more invalid rows" in text  # invalid rows and conflicts collapse on their own
+
+
+def test_text_full_shows_every_change_invalid_row_and_conflict() -> None:
+    plan = crowded(adds=5_000)
+    text = render_text(Plan((plan,), "t"), full=True)
+    assert len(heads(text)) == 5_000 + 30 + 5 + 12
+    assert all(f'  + a{i:04d}@example.com\n      phone: "{i}"\n' in text for i in (0, 4_999))
+    assert "... and" not in text and "--full" not in text
+    assert text.count("seg:") == 15 + 2 * 12
+
+
+def test_text_show_invalid_lists_every_invalid_row_and_conflict_only() -> None:
+    text = render_text(Plan((crowded(),), "t"), show_invalid=True)
+    assert text.count("seg:") == 15 + 2 * 12 and "--show-invalid" not in text
+    assert "... and 240 more to add" in text  # changes stay compact
+
+
+def test_unchanged_plan_collapses_invalid_rows_and_conflicts() -> None:
+    noisy = crowded()
+    quiet = ExportPlan(
+        "quiet", "ac", "3", "upsert", unchanged=9, invalid=noisy.invalid, conflicts=noisy.conflicts
+    )
+    text = render_text(Plan((quiet,), "t"))
+    assert len(text.splitlines()) == 2 + 12 + 1 + 12 + 1 + 2  # head, invalid, conflicts, end
+    assert text.endswith(
+        "Plan: 0 to add, 0 to update, 0 to remove, 0 skipped, 15 invalid — 1 export\n"
+    )
+
+
+def test_grand_total_is_the_last_line_and_leaves_refused_exports_out() -> None:
+    refused = ExportPlan(
+        "vip", "ac", "12", "mirror", changes=many(Action.REMOVE, 3, "x"), refusals=("too many",)
+    )
+    text = render_text(Plan((crowded(), refused, small_plan().exports[1]), "t"))
+    *_, big, vip, quiet, total = text.splitlines()
+    assert big.startswith("big: 250 to add") and quiet.startswith("quiet: 0 to add")
+    assert vip == (
+        "vip: 0 to add, 0 to update, 3 to remove, 0 unchanged, 0 skipped, 0 invalid "
+        "(refused: will not be applied)"
+    )
+    assert total == (
+        "Plan: 250 to add, 30 to update, 5 to remove, 12 skipped, 15 invalid — 3 exports, "
+        "1 refused (not counted)"
+    )
+
+
+def test_summary_lines_group_thousands() -> None:
+    text = render_text(Plan((crowded(adds=12_345),), "t"))
+    assert "big: 12,345 to add," in text and "... and 12,335 more to add" in text
+    assert "Plan: 12,345 to add," in text
+
+
+def test_fair_shares_leave_what_a_small_need_does_not_take_to_the_others() -> None:
+    from engine.render.markdown import fair_shares
+
+    assert fair_shares([5, 100, 100], 60) == [5, 27, 28]
+    assert fair_shares([100, 5, 100], 60) == [27, 5, 28]
+    assert fair_shares([10, 20], 100) == [10, 20]
+    assert fair_shares([10, 20], -5) == [0, 0]
+    assert fair_shares([], 100) == []
+
+
+def adds(n: int, prefix: str) -> tuple[Change, ...]:
+    return tuple(
+        Change(Action.ADD, f"{prefix}{i:05d}@example.com", after={"first_name": "X"})
+        for i in range(n)
+    )
+
+
+def test_markdown_shows_every_exports_changes_before_any_invalid_row() -> None:
+    """370 invalid rows of the first export used to crowd out the second export's adds."""
+    noisy = ExportPlan(
+        "noisy",
+        "ac",
+        "1",
+        "upsert",
+        changes=adds(20, "n"),
+        invalid=tuple(InvalidRow("seg", i, "x", "invalid email") for i in range(370)),
+    )
+    busy = ExportPlan("busy", "ac", "2", "upsert", changes=adds(6_714, "b"))
+    md = render_markdown(Plan((noisy, busy), "t"), max_chars=30_000)
+    assert len(md) <= 30_000
+    first, second = md.split("<code>busy</code>")
+    assert first.count("+ n***@") == 20 and "# invalid" not in first
+    assert "_370 more skipped/invalid/conflict entries not shown" in first
+    shown = second.count("+ b***@")
+    per_add = len("+ b***@example.com: first_name\n")
+    assert shown * per_add > 30_000 - len(first) - 1_000  # all the rest of the budget
+
+    roomy = render_markdown(Plan((noisy, busy), "t"), max_chars=400_000)
+    assert roomy.count("# invalid") == 370  # with room, invalid rows are shown too
+    assert roomy.index("# invalid") > roomy.index("+ n***@")
+
+
+def test_markdown_gives_each_export_a_fair_share_of_the_budget() -> None:
+    small = ExportPlan("a-small", "ac", "1", "upsert", changes=adds(30, "s"))
+    big = [
+        ExportPlan(f"big{i}", "ac", str(i), "upsert", changes=adds(5_000, f"b{i}")) for i in (1, 2)
+    ]
+    md = render_markdown(Plan((big[0], small, big[1]), "t"), max_chars=40_000)
+    assert len(md) <= 40_000
+    assert md.count("+ s***@") == 30  # less than its share: all of it, the rest to the others
+    first, second = (block.count("+ b***@") for block in md.split("<code>big2</code>"))
+    assert first > 500 and abs(first - second) <= 1, (first, second)
+
+
+def test_apply_report_ends_with_the_runs_grand_total() -> None:
+    from engine.apply import ApplyReport, Rejection
+    from engine.render.report import render_report_text
+
+    done = ApplyReport("vip", "ac", "2", {"add": 1_200, "remove": 3}, {"add": 1_200, "remove": 3})
+    partial = ApplyReport(
+        "news",
+        "ac",
+        "1",
+        {"add": 10, "update": 2},
+        {"add": 9, "update": 2},
+        rejected=(Rejection("a@example.com", "bounced"),),
+        skipped=(Rejection("s@example.com", "unsubscribed"),),
+    )
+    refused = ApplyReport("big", "ac", "3", {"remove": 50}, {}, refused=("too many",))
+    text = render_report_text([done, partial, refused])
+    assert text.splitlines()[0] == "vip: applied 1,203 of 1,203 (1,200 add, 0 update, 3 remove)"
+    assert text.splitlines()[-1] == (
+        "Applied: 1,214 of 1,265 (1,209 add, 2 update, 3 remove); 1 skipped, 1 rejected, "
+        "0 not applied — 3 exports (1 partial, 1 refused)"
+    )
+    assert render_report_text([done]).endswith(
+        "\nApplied: 1,203 of 1,203 (1,200 add, 0 update, 3 remove); 0 skipped, 0 rejected, "
+        "0 not applied — 1 export\n"
+    )

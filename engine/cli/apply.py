@@ -22,15 +22,18 @@ from . import app
 from .common import (
     AccountOpt,
     AllowRemovals,
+    Detail,
     Due,
     ExportOpt,
     Format,
+    Full,
     Now,
     Parallel,
     Refresh,
     RefreshOpt,
     ReportFormat,
     ShowEmails,
+    ShowInvalid,
     progress_for,
     render_plan,
     selected,
@@ -63,6 +66,8 @@ def apply(
     allow_removals: AllowRemovals = False,
     refresh: RefreshOpt = Refresh.auto,
     parallel: Parallel = None,
+    full: Full = False,
+    show_invalid: ShowInvalid = False,
 ) -> None:
     """Apply a saved plan exactly, or plan then apply (asking first on a terminal)."""
     state: CliState = ctx.obj
@@ -82,7 +87,8 @@ def apply(
             typer.echo("No export is due.")
             return
     progress = progress_for(fmt)
-    review = _Review(state, fmt, show_emails, progress, ask=planfile is None and not yes)
+    ask = planfile is None and not yes
+    review = _Review(state, fmt, show_emails, Detail(full, show_invalid), progress, ask=ask)
     with pipeline.Clients(project, connector=state.connector) as clients:
         done = pipeline.plan_and_apply(
             project,
@@ -133,14 +139,23 @@ class _Review:
     """Shows the plan; says whether to apply it (asking on a terminal unless --yes)."""
 
     def __init__(
-        self, state: CliState, fmt: Format, show_emails: bool, progress: Progress, *, ask: bool
+        self,
+        state: CliState,
+        fmt: Format,
+        show_emails: bool,
+        detail: Detail,
+        progress: Progress,
+        *,
+        ask: bool,
     ) -> None:
-        self.state, self.fmt, self.show_emails = state, fmt, show_emails
+        self.state, self.fmt, self.show_emails, self.detail = state, fmt, show_emails, detail
         self.progress, self.ask = progress, ask
 
     def __call__(self, plan: Plan) -> bool:
+        """The text plan ends with its grand total, so it is directly above the question."""
         self.progress.close()
-        typer.echo(render_plan(plan, self.fmt, self.state, self.show_emails), nl=False)
+        shown = render_plan(plan, self.fmt, self.state, self.show_emails, detail=self.detail)
+        typer.echo(shown, nl=False)
         if not plan.has_changes and not plan.refused:
             typer.echo("Nothing to apply.")
             return False
@@ -158,8 +173,13 @@ def _due(project: Project, named: list[str], since: datetime | None, now: dateti
     return [item.name for item in due]
 
 
+def on_terminal() -> bool:
+    """Whether a person can answer the question (tests stand in for one)."""
+    return sys.stdin.isatty()
+
+
 def _confirm() -> None:
-    if not sys.stdin.isatty():
+    if not on_terminal():
         raise ConfigError("not a terminal: pass --yes to apply without confirmation")
     if not typer.confirm("Apply these changes to ActiveCampaign?", default=False):
         typer.echo("Nothing applied.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -75,6 +76,24 @@ Parallel = Annotated[
         help="Accounts (hosts) worked on at once; default one per account, at most 4.",
     ),
 ]
+Full = Annotated[
+    bool,
+    typer.Option("--full", help="Text: every change, invalid row and conflict (no compact form)."),
+]
+ShowInvalid = Annotated[
+    bool,
+    typer.Option("--show-invalid", help="Text: every invalid row and conflict, not the first 10."),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """How much of a text plan to show (the compact rule: engine.render.text)."""
+
+    full: bool = False
+    show_invalid: bool = False
+
+
 AllowRemovals = Annotated[
     bool,
     typer.Option("--allow-removals", help="Mirror: allow removals above limits.max_removals."),
@@ -94,6 +113,7 @@ def render_plan(
     state: CliState,
     show_emails: bool,
     max_chars: int = DEFAULT_MAX_CHARS,
+    detail: Detail = Detail(),
 ) -> str:
     match fmt:
         case Format.json:
@@ -101,7 +121,12 @@ def render_plan(
         case Format.markdown:
             return render_markdown(plan, show_emails=show_emails, max_chars=max_chars)
         case Format.text:
-            return render_text(plan, color=state.color and sys.stdout.isatty())
+            return render_text(
+                plan,
+                color=state.color and sys.stdout.isatty(),
+                full=detail.full,
+                show_invalid=detail.show_invalid,
+            )
 
 
 def progress_for(fmt: Format) -> Progress:

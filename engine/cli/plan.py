@@ -17,12 +17,15 @@ from . import app
 from .common import (
     AccountOpt,
     AllowRemovals,
+    Detail,
     ExportOpt,
     Format,
+    Full,
     Parallel,
     Refresh,
     RefreshOpt,
     ShowEmails,
+    ShowInvalid,
     progress_for,
     render_plan,
     selected,
@@ -52,6 +55,8 @@ def plan(
             help="Markdown: details within N characters (default: one pull-request comment).",
         ),
     ] = DEFAULT_MAX_CHARS,
+    full: Full = False,
+    show_invalid: ShowInvalid = False,
 ) -> None:
     """Show what would change in ActiveCampaign, for every enabled export (or -e NAME,
     --account HOST)."""
@@ -80,7 +85,10 @@ def plan(
         progress.close()
     if out is not None:
         save_plan(result, out)
-    typer.echo(render_plan(result, fmt, state, show_emails, max_chars), nl=False)
+    typer.echo(
+        render_plan(result, fmt, state, show_emails, max_chars, Detail(full, show_invalid)),
+        nl=False,
+    )
     if out is not None:
         typer.echo(f"Saved the plan to {out}; apply it with: sync apply {out}", err=True)
     if result.refused:

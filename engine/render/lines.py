@@ -51,8 +51,9 @@ def show(value: Value, *, cleared: bool = False) -> str:
 def summary_line(plan: ExportPlan) -> str:
     s = plan.summary
     return (
-        f"{plan.export}: {s['add']} to add, {s['update']} to update, {s['remove']} to remove, "
-        f"{s['unchanged']} unchanged, {s['skipped']} skipped, {s['invalid']} invalid"
+        f"{plan.export}: {s['add']:,} to add, {s['update']:,} to update, "
+        f"{s['remove']:,} to remove, {s['unchanged']:,} unchanged, {s['skipped']:,} skipped, "
+        f"{s['invalid']:,} invalid"
     )
 
 

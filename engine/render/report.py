@@ -7,6 +7,7 @@ Markdown masks emails unless ``show_emails`` (job summaries are visible to the r
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from engine.apply import ApplyReport, Outcome
@@ -53,12 +54,37 @@ def _problem_lines(report: ApplyReport, mask: Mask) -> list[str]:
     return lines
 
 
+def total_line(reports: Sequence[ApplyReport]) -> str:
+    """``Applied: 46,012 of 46,433 (46,012 add, 0 update, 0 remove); 12 skipped, 421 rejected,
+    0 not applied — 2 exports (1 partial)``: the run's grand total, the report's last line.
+    Exports that did not end applied (or with no changes) are counted by outcome."""
+    applied: Counter[str] = Counter()
+    for report in reports:
+        applied.update(report.applied)
+    done = sum(applied.values())
+    planned = sum(sum(r.planned.values()) for r in reports)
+    skipped = sum(len(r.skipped) for r in reports)
+    rejected = sum(len(r.rejected) for r in reports)
+    not_done = sum(len(r.not_done) for r in reports)
+    problems = f"{skipped:,} skipped, {rejected:,} rejected, {not_done:,} not applied"
+    exports = len(reports)
+    line = (
+        f"Applied: {done:,} of {planned:,} ({_counts(applied)}); {problems} — "
+        f"{exports:,} export{'' if exports == 1 else 's'}"
+    )
+    unwell = Counter(r.outcome.value for r in reports if not r.ok)
+    if unwell:
+        line += " (" + ", ".join(f"{n:,} {outcome}" for outcome, n in sorted(unwell.items())) + ")"
+    return line
+
+
 def render_report_text(reports: Sequence[ApplyReport]) -> str:
+    """One outcome line per export (with its problems), then :func:`total_line`."""
     out: list[str] = []
     for report in reports:
         out.append(outcome_line(report))
         out.extend(f"    {line}" for line in _problem_lines(report, same))
-    return "\n".join(out) + "\n"
+    return "\n".join([*out, total_line(reports)]) + "\n"
 
 
 def render_report_markdown(reports: Sequence[ApplyReport], *, show_emails: bool = False) -> str:
