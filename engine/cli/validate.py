@@ -17,7 +17,7 @@ def validate(ctx: typer.Context) -> None:
     """Load and check every manifest, offline; report every problem at its file:line."""
     state: CliState = ctx.obj
     try:
-        project = state.project()
+        project = state.project(warn=False)
     except ManifestError as exc:
         typer.echo(render_diagnostics(exc.diagnostics, color=state.color), nl=False, err=True)
         errors = sum(1 for d in exc.diagnostics if d.is_error)
