@@ -151,10 +151,15 @@ class _Run:
     def file(self, kind: str, path: Path, variables: Mapping[str, object]) -> list[Entry]:
         label = self.label(path)
         try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self._error(Location(label, 1, 1), f"cannot read this file: {exc}")
+            raw = path.read_bytes()
+        except OSError as exc:
+            self._error(Location(label, 1, 1), f"cannot read this file: {exc.strerror}")
             return []
+        try:
+            source = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.diagnostics.append(_not_utf8(label, raw, exc))
+            return self._guess(kind, raw.decode("utf-8", errors="replace"))
         rendered = render(source, label, variables)
         self.diagnostics += rendered.diagnostics
         self.vars_used |= rendered.vars_used
@@ -292,6 +297,19 @@ class _Run:
 
     def project(self, settings: Settings) -> Project:
         return build_project(self.root, settings, self.entries, self.diagnostics)
+
+
+def _not_utf8(label: str, raw: bytes, exc: UnicodeDecodeError) -> Diagnostic:
+    """Where the first byte that is not UTF-8 is (its line, and its column in characters)."""
+    line_start = raw.rfind(b"\n", 0, exc.start) + 1
+    line = raw.count(b"\n", 0, exc.start) + 1
+    col = len(raw[line_start : exc.start].decode("utf-8")) + 1
+    byte = raw[exc.start]
+    return Diagnostic(
+        Location(label, line, col),
+        f"this file is not UTF-8: byte 0x{byte:02x} cannot be decoded ({exc.reason}); save "
+        "it as UTF-8 (a Latin-1 or Windows-1252 editor setting often causes this)",
+    )
 
 
 def _salvage(data: object) -> Settings:
