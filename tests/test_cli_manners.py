@@ -213,3 +213,14 @@ def test_hints_name_the_program_as_it_was_started() -> None:
         "sync.yaml and data/sync plan.txt"
     )
     assert as_invoked(text, "sync") == text
+
+
+def test_hints_and_errors_under_acsync_say_acsync(tmp_path: Path) -> None:
+    runner = CliRunner()
+    made = runner.invoke(engine.cli.app, ["init", str(tmp_path)], prog_name="acsync")
+    assert made.exit_code == 0, made.output
+    assert "&& acsync validate && acsync sandbox seed && acsync plan" in made.output
+    planned = runner.invoke(engine.cli.app, ["plan", "-w", str(tmp_path)], prog_name="acsync")
+    assert planned.exit_code == 1
+    assert "run `acsync sandbox seed`" in planned.output
+    assert "sync sandbox seed" not in planned.output.replace("acsync sandbox seed", "")

@@ -22,7 +22,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import typer
 from typer._click.core import Command, Context, Parameter
+from typer._click.globals import get_current_context
 from typer.core import TyperGroup as Group
 from typer.core import TyperOption as Option
 
@@ -138,3 +140,11 @@ def program_name(argv0: str) -> str:
 def as_invoked(text: str, program: str) -> str:
     """``text`` with ``sync <command>`` hints naming ``program`` instead."""
     return text if program == PROGRAMS[0] else _HINT.sub(f"{program} ", text)
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """``typer.echo`` of a message whose ``sync <command>`` hints name the program as the
+    user started it (:func:`as_invoked`)."""
+    ctx = get_current_context(silent=True)
+    program = (ctx.find_root().info_name if ctx is not None else None) or PROGRAMS[0]
+    typer.echo(as_invoked(text, program), err=err)

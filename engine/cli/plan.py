@@ -14,6 +14,7 @@ from engine.render import mask_emails_in
 from engine.render.markdown import DEFAULT_MAX_CHARS
 
 from . import app
+from .argv import say
 from .common import (
     AccountOpt,
     AllowRemovals,
@@ -82,7 +83,7 @@ def plan(
         save_plan(result, out)
     typer.echo(render_plan(result, fmt, state, show_emails, max_chars), nl=False)
     if out is not None:
-        typer.echo(f"Saved the plan to {out}; apply it with: sync apply {out}", err=True)
+        say(f"Saved the plan to {out}; apply it with: sync apply {out}", err=True)
     if result.refused:
         raise typer.Exit(1)
     if detailed_exitcode and result.has_changes:

@@ -17,6 +17,7 @@ from engine.cli import app
 from engine.errors import ConfigError
 from engine.state import sandbox_data
 
+from .argv import say
 from .context import CliState
 
 sandbox_app = typer.Typer(help="The embedded ActiveCampaign sandbox (host: sandbox).")
@@ -170,7 +171,7 @@ def lists(ctx: typer.Context, data: DataOption = None) -> None:
     """Show the sandbox's lists with member counts by status."""
     path = _data(ctx, data)
     if not path.exists():  # looking must not create a sandbox (or a .sync/ folder)
-        typer.echo(f"no sandbox at {path} yet (run: sync sandbox seed)")
+        say(f"no sandbox at {path} yet (run: sync sandbox seed)")
         return
     store = Store(path)
     try:
@@ -178,7 +179,7 @@ def lists(ctx: typer.Context, data: DataOption = None) -> None:
     finally:
         store.close()
     if not summaries:
-        typer.echo("no lists (run: sync sandbox seed)")
+        say("no lists (run: sync sandbox seed)")
     for summary in summaries:
         counts = ", ".join(
             f"{summary.counts.get(s, 0)} {name}" for s, name in sorted(STATUS_NAMES.items())
