@@ -95,8 +95,9 @@ class InvalidRow:
 
     segment: str
     row: int  # 1-based row number within the segment's result
-    value: str | None
+    value: str | None  # the email as the source gave it (None: missing)
     reason: str
+    key: str | None = None  # "customer_id=1042": the segment's key column and its value
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ else that escapes is a bug: the CLI prints a short notice, and the traceback wit
     SyncError                       one clear message; exit 1
     ├── ManifestError               manifests are wrong: carries every Diagnostic at once
     ├── ConfigError                 a value needed now is missing (env var, var, option)
+    │   └── UnknownFieldError       a mapped custom field (perstag) does not exist on the account
     ├── SourceError                 a segment query failed, or its columns do not fit the mapping
     ├── DestinationError            ActiveCampaign (or the sandbox) said no, or could not be reached
     │   ├── TransientError          worth retrying: 429, 502/503/504, timeouts, dropped connections
@@ -96,6 +97,15 @@ class ManifestError(SyncError):
 
 class ConfigError(SyncError):
     """A value needed now is missing or wrong (an env var, a --var, a command-line option)."""
+
+
+class UnknownFieldError(ConfigError):
+    """Mapped custom fields that do not exist on the account; ``perstags`` as mapped. The
+    pipeline, which knows the export, adds where the mapping is written."""
+
+    def __init__(self, message: str, perstags: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.perstags = perstags
 
 
 class SourceError(SyncError):

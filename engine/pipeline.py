@@ -30,7 +30,7 @@ from engine.activecampaign.write import write_contacts
 from engine.apply import ApplyReport, ContactWrite, WriteReport, apply_export
 from engine.contacts import CurrentState, DesiredState
 from engine.diff import Policy
-from engine.errors import ConfigError
+from engine.errors import ConfigError, UnknownFieldError
 from engine.manifests.models import Export
 from engine.manifests.project import Project
 from engine.manifests.shared import account_of
@@ -41,7 +41,7 @@ from engine.plan import ExportPlan, Plan
 from engine.plan.build import plan_export
 from engine.plan.guards import consent_guard
 from engine.progress import Progress, Silent, Step, task
-from engine.run import Clients, read_current
+from engine.run import Clients, located, read_current
 from engine.saved import check_stale, manifests_of
 from engine.schedule import DueExport, last_successes
 from engine.schedule import due_exports as schedule_due
@@ -247,7 +247,10 @@ def apply_plan(
         list_id = int(export_plan.list_id)
 
         def write(writes: Sequence[ContactWrite], step: Step | None) -> WriteReport:
-            return write_contacts(client, list_id, writes, step)
+            try:
+                return write_contacts(client, list_id, writes, step)
+            except UnknownFieldError as exc:  # deleted since the plan was made
+                raise located(project, export_plan.export, exc) from exc
 
         started = datetime.now(UTC)
         result = apply_export(export_plan, write, task(report, f"{export_plan.export}: applying"))

@@ -23,7 +23,7 @@ from engine.activecampaign.pacing import HostLimits
 from engine.activecampaign.read import read_list_state, sideload
 from engine.cancel import interruptible
 from engine.contacts import CurrentState
-from engine.errors import NotFoundError
+from engine.errors import NotFoundError, UnknownFieldError
 from engine.manifests.models import ActiveCampaignConnection, Export
 from engine.manifests.project import Project
 from engine.manifests.secrets import env_name, resolve_secret
@@ -136,6 +136,14 @@ REFRESH_MODES = ("auto", "full")
 reads every list in full (and saves a new snapshot)."""
 
 
+def located(project: Project, export: str, exc: UnknownFieldError) -> UnknownFieldError:
+    """``exc`` at the line of the export's mapping that names the first missing field."""
+    where = project.where("exports", export, f"mapping.fields.{exc.perstags[0]}")
+    if where == project.where("exports", export):
+        where = project.where("exports", export, "mapping.fields")
+    return UnknownFieldError(f"{where}: export '{export}': {exc}", exc.perstags)
+
+
 def read_current(
     project: Project,
     export: Export,
@@ -167,6 +175,8 @@ def read_current(
     except NotFoundError as exc:
         where = project.where("exports", export.name, "list_id")
         raise NotFoundError(f"{where}: export '{export.name}': {exc}") from exc
+    except UnknownFieldError as exc:
+        raise located(project, export.name, exc) from exc
     state.save(result.snapshot)
     if result.sideload != verdict:
         state.put_fact(account, SIDELOAD_FACT, result.sideload)

@@ -127,6 +127,8 @@ def test_first_plan_of_a_new_workspace_says_to_seed_the_sandbox(
     code, _, err = run(capsys, *ws, "plan")
     assert code == 1
     assert "custom field(s) NOPE" in err and "run `sync sandbox seed`" in err
+    line = next(i for i, t in enumerate(export.read_text().splitlines(), 1) if "NOPE:" in t)
+    assert f"error: exports/vip-newsletter.yaml:{line}:5: export 'vip-newsletter': " in err
 
 
 def test_init_fan_out_writes_the_matrix_workflow(

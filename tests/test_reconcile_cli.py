@@ -324,6 +324,20 @@ def test_mirror_of_empty_segments_is_refused(workspace: Workspace) -> None:
     assert _active(workspace)["vip"] > 0
 
 
+def test_mirror_of_segments_whose_rows_are_all_invalid_says_so(workspace: Workspace) -> None:
+    assert workspace.sync("apply", "-e", "vip", "--yes").exit_code == 0
+    for name in ("high-value", "recent-buyers"):  # the email column swapped for a number
+        path = workspace.root / "segments" / f"{name}.yaml"
+        path.write_text(
+            path.read_text().replace("select email,", "select lifetime_value as email,")
+        )
+    refused = workspace.sync("plan", "-e", "vip")
+    assert refused.exit_code == 1
+    assert "no valid emails: all " in refused.output
+    assert "the email column holds numbers, not text" in refused.output
+    assert "came back empty" not in refused.output
+
+
 class _CtrlCOnFirstWrite(httpx.BaseTransport):
     """Ctrl-C arrives as the first write (a bulk import) is about to be sent."""
 

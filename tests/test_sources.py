@@ -75,6 +75,34 @@ def test_invalid_and_missing_emails_are_listed_with_row_numbers(tmp_path: Path) 
     )
 
 
+def test_invalid_rows_name_the_segments_key_column(tmp_path: Path) -> None:
+    """``key: id`` in the segment: an invalid row is reported by a value the user can find."""
+    export = make_export(["seg-a"])
+    segment = Segment(
+        name="seg-a", source="wh", query="select * from people where seg = 'a'", key="ID"
+    )
+    state = desired_state(_project(tmp_path, export, segment), export)
+    assert state.invalid == (
+        InvalidRow("seg-a", 3, "not-an-email", "invalid email: no @", "id=3"),
+        InvalidRow("seg-a", 4, None, "missing email", "id=4"),
+    )
+
+
+def test_a_key_column_the_query_does_not_return_is_an_error(tmp_path: Path) -> None:
+    export = make_export(["seg-a"])
+    segment = Segment(name="seg-a", source="wh", query="select email from people", key="cid")
+    with pytest.raises(SourceError, match="names key column 'cid', which its query does not"):
+        desired_state(_project(tmp_path, export, segment), export)
+
+
+def test_an_email_column_of_numbers_says_so(tmp_path: Path) -> None:
+    export = make_export(["seg-a"], email="id")
+    state = desired_state(_project(tmp_path, export, _segment("seg-a", "seg = 'a'")), export)
+    reason = "invalid email: the email column holds numbers, not text"
+    assert [(r.value, r.reason) for r in state.invalid] == [(str(i), reason) for i in range(1, 5)]
+    assert not state.contacts
+
+
 def test_duplicates_collapse_first_row_wins_and_conflicts_are_reported(tmp_path: Path) -> None:
     project, export = _two_segments(tmp_path, first_name="first", phone="phone")
     state = desired_state(project, export)

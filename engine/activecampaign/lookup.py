@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from engine.activecampaign import wire
-from engine.errors import ConfigError, TransientError
+from engine.errors import TransientError, UnknownFieldError
 
 from .client import Client, sandbox_hint
 from .wire import Page
@@ -48,7 +48,7 @@ def field_ids(client: Client, perstags: Sequence[str], list_id: int) -> dict[str
     """``{perstag as mapped: field id}`` for every mapped perstag, read from ``GET /fields``.
 
     Perstags compare in ActiveCampaign's normalised form (upper case, no blanks). An unknown
-    perstag is a ConfigError naming it, the list and host, and what to do. Costs
+    perstag is an UnknownFieldError naming it, the list and host, and what to do. Costs
     ``ceil(F/100)`` requests for F custom fields on the account (usually 1), none when
     nothing is mapped.
     """
@@ -63,10 +63,11 @@ def field_ids(client: Client, perstags: Sequence[str], list_id: int) -> dict[str
     missing = [p for p in perstags if wire.normalise_perstag(p) not in by_tag]
     if missing:
         names = ", ".join(missing)
-        raise ConfigError(
+        raise UnknownFieldError(
             f"custom field(s) {names} mapped for list {list_id} do not exist on {client.host}: "
             "create them in ActiveCampaign (Contacts > Fields, with that personalization tag) "
-            "or correct mapping.fields in the export" + sandbox_hint(client.host)
+            "or correct mapping.fields in the export" + sandbox_hint(client.host),
+            tuple(missing),
         )
     return {p: by_tag[wire.normalise_perstag(p)] for p in perstags}
 

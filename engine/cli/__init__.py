@@ -14,14 +14,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer._click.core import Command, Parameter
 from typer._click.core import Context as ClickContext
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
+from engine import __version__
 from engine.activecampaign.connect import Connector
 from engine.errors import ManifestError, SyncError
 from engine.render.diagnostics import render_diagnostics
 
+from .argv import as_invoked, blank_flags, hoist_globals, program_name, tidy
 from .context import CliState
 
 
@@ -37,16 +40,29 @@ class SyncGroup(TyperGroup):
     """Turns user errors into one clear message and exit 1, inside the app itself.
 
     Doing it here (not only in :func:`main`) makes ``CliRunner`` tests see exactly what a
-    user sees.
+    user sees. It also lets the global options follow the command (``sync plan --debug``,
+    :func:`.argv.hoist_globals`) and tidies every command's help (:func:`.argv.tidy`).
     """
 
     def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
         try:
-            return super().parse_args(ctx, args)
+            return super().parse_args(ctx, hoist_globals(self, ctx, args))
         except UsageError as exc:
             raise _usage_exit(exc) from None
 
+    def get_params(self, ctx: ClickContext) -> list[Parameter]:
+        params = super().get_params(ctx)
+        blank_flags(params)
+        return params
+
+    def get_command(self, ctx: ClickContext, cmd_name: str) -> Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            tidy(command, ctx)
+        return command
+
     def invoke(self, ctx: ClickContext) -> object:
+        program = ctx.find_root().info_name or "sync"
         try:
             return super().invoke(ctx)
         except UsageError as exc:
@@ -56,7 +72,7 @@ class SyncGroup(TyperGroup):
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
         except SyncError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(as_invoked(f"error: {exc}", program), err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             typer.echo("interrupted: nothing more was done", err=True)
@@ -73,17 +89,41 @@ app = typer.Typer(
 )
 
 
-@app.callback()
+def _version(ctx: typer.Context, value: bool) -> None:
+    if value:
+        typer.echo(f"{ctx.find_root().info_name or 'sync'} (ac-segment-sync) {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback(epilog="Global options may also follow the command: sync plan --var x=1.")
 def _global(
     ctx: typer.Context,
     workspace: Annotated[
-        Path, typer.Option("--workspace", "-w", help="Workspace folder (default: current).")
+        Path,
+        typer.Option(
+            "--workspace",
+            "-w",
+            metavar="DIR",
+            show_default=False,
+            help="Workspace folder (default: the current one).",
+        ),
     ] = Path("."),
     var: Annotated[
-        list[str] | None, typer.Option("--var", help="NAME=VALUE, overrides sync.yaml vars.")
+        list[str] | None,
+        typer.Option(
+            "--var",
+            metavar="NAME=VALUE",
+            help="Overrides a sync.yaml var (repeatable).",
+        ),
     ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="Plain output.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of bugs.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_version, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     # A test may hand in the client factory: ``CliRunner().invoke(app, args, obj=Connector(...))``.
     connector = ctx.obj if isinstance(ctx.obj, Connector) else None
@@ -121,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         # Without standalone mode click *returns* the code of typer.Exit instead of raising.
-        code = app(args=argv, prog_name="sync", standalone_mode=False)
+        code = app(args=argv, prog_name=program_name(sys.argv[0]), standalone_mode=False)
         if isinstance(code, int):
             return code
     except SystemExit as exc:  # typer.Exit / click exits

@@ -34,7 +34,7 @@ class ReportFormat(StrEnum):
 
 ExportOpt = Annotated[
     list[str] | None,
-    typer.Option("--export", "-e", help="Only this export (repeatable)."),
+    typer.Option("--export", "-e", metavar="NAME", help="Only this export (repeatable)."),
 ]
 AccountOpt = Annotated[
     str | None,
@@ -73,6 +73,7 @@ Parallel = Annotated[
     typer.Option(
         "--parallel",
         min=1,
+        metavar="N",
         help="Accounts (hosts) worked on at once; default one per account, at most 4.",
     ),
 ]

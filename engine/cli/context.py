@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import typer
+
 from engine.activecampaign.connect import Connector
 from engine.errors import ConfigError
 from engine.manifests import Project, load_project
+from engine.manifests.load import UNDECLARED_VAR
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,13 @@ class CliState:
             overrides[name.strip()] = value
         return cls(workspace.resolve(), overrides, color, debug, connector or Connector())
 
-    def project(self) -> Project:
-        """The workspace's manifests, loaded with this invocation's ``--var`` values."""
-        return load_project(self.workspace, self.vars)
+    def project(self, *, warn: bool = True) -> Project:
+        """The workspace's manifests, loaded with this invocation's ``--var`` values; a
+        ``--var`` that changes nothing is warned about on stderr (``warn=False``: the caller
+        shows every warning itself)."""
+        project = load_project(self.workspace, self.vars)
+        if warn:
+            for warning in project.warnings:
+                if warning.message.startswith(UNDECLARED_VAR):
+                    typer.echo(str(warning), err=True)
+        return project

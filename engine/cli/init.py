@@ -11,6 +11,8 @@ from engine import scaffold as templates
 from engine.cli import app
 from engine.scaffold.codeowners import repo_root
 
+from .argv import say
+
 
 @app.command("init")
 def init_command(
@@ -52,5 +54,5 @@ def init_command(
             err=True,
         )
     if not admins:
-        typer.echo("no --admins team: add teams to sync.yaml, then run `sync codeowners`")
-    typer.echo(f"next: cd {directory} && sync validate && sync sandbox seed && sync plan")
+        say("no --admins team: add teams to sync.yaml, then run `sync codeowners`")
+    say(f"next: cd {directory} && sync validate && sync sandbox seed && sync plan")

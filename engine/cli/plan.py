@@ -14,6 +14,7 @@ from engine.render import mask_emails_in
 from engine.render.markdown import DEFAULT_MAX_CHARS
 
 from . import app
+from .argv import say
 from .common import (
     AccountOpt,
     AllowRemovals,
@@ -90,7 +91,7 @@ def plan(
         nl=False,
     )
     if out is not None:
-        typer.echo(f"Saved the plan to {out}; apply it with: sync apply {out}", err=True)
+        say(f"Saved the plan to {out}; apply it with: sync apply {out}", err=True)
     if result.refused:
         raise typer.Exit(1)
     if detailed_exitcode and result.has_changes:

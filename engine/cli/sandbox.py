@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -16,6 +17,7 @@ from engine.cli import app
 from engine.errors import ConfigError
 from engine.state import sandbox_data
 
+from .argv import say
 from .context import CliState
 
 sandbox_app = typer.Typer(help="The embedded ActiveCampaign sandbox (host: sandbox).")
@@ -33,7 +35,26 @@ def _data(ctx: typer.Context, data: Path | None) -> Path:
 
 
 Port = Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0: any free one).")]
-ApiKey = Annotated[str, typer.Option("--api-key", help="The Api-Token clients must send.")]
+KEY_ENV = "SYNC_SANDBOX_KEY"
+ApiKey = Annotated[
+    str,
+    typer.Option(
+        "--api-key",
+        envvar=KEY_ENV,
+        show_default=False,
+        metavar="KEY",
+        help=f"The Api-Token clients must send (default: {SANDBOX_DEFAULT_KEY}). Prefer "
+        f"{KEY_ENV}=KEY: a key on the command line is visible to other users in ps.",
+    ),
+]
+LogFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--log",
+        metavar="FILE",
+        help="Append one line per request: time, method, path, status, duration (no headers).",
+    ),
+]
 RateLimit = Annotated[
     float, typer.Option("--rate-limit", help="Requests/s for the account (0: no limit).")
 ]
@@ -47,7 +68,7 @@ BulkDelay = Annotated[
 Seed = Annotated[int | None, typer.Option("--seed", help="Makes injected faults reproducible.")]
 UpdatedAfter = Annotated[
     str,
-    typer.Option("--updated-after", help="filters[updated_after]: instant, or day (a date)."),
+    typer.Option("--updated-after", help="filters\\[updated_after]: instant, or day (a date)."),
 ]
 Sideload = Annotated[
     str, typer.Option("--sideload", help="include=fieldValues: complete, ignored, stale, slow.")
@@ -75,6 +96,7 @@ def serve(
     updated_after: UpdatedAfter = "instant",
     sideload: Sideload = "complete",
     total_counts_ids: TotalCountsIds = True,
+    log: LogFile = None,
 ) -> None:
     """Serve the sandbox over HTTP on 127.0.0.1 until interrupted (knobs for rehearsals)."""
     try:
@@ -91,19 +113,28 @@ def serve(
         )
     except ValueError as exc:
         raise ConfigError(f"sync sandbox serve: {exc}") from None
-    application = SandboxApp.open(_data(ctx, data), settings)
-    server = make_server(application, port)
-    typer.echo(
-        f"sandbox serving {base_url(f'{LOOPBACK}:{server.server_address[1]}')} "
-        f"(data: {application.sandbox.store.path}); Ctrl-C stops it"
-    )
+    with ExitStack() as stack:
+        out = None if log is None else stack.enter_context(_log_file(log))
+        application = SandboxApp.open(_data(ctx, data), settings)
+        stack.callback(application.close)
+        server = make_server(application, port, out)
+        stack.callback(server.server_close)
+        logged = "" if log is None else f"; requests logged to {log}"
+        typer.echo(
+            f"sandbox serving {base_url(f'{LOOPBACK}:{server.server_address[1]}')} "
+            f"(data: {application.sandbox.store.path}{logged}); Ctrl-C stops it"
+        )
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            typer.echo("stopped")
+
+
+def _log_file(path: Path) -> TextIO:
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        typer.echo("stopped")
-    finally:
-        server.server_close()
-        application.close()
+        return path.open("a", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"--log {path}: cannot write it: {exc.strerror}") from None
 
 
 @sandbox_app.command("seed")
@@ -140,7 +171,7 @@ def lists(ctx: typer.Context, data: DataOption = None) -> None:
     """Show the sandbox's lists with member counts by status."""
     path = _data(ctx, data)
     if not path.exists():  # looking must not create a sandbox (or a .sync/ folder)
-        typer.echo(f"no sandbox at {path} yet (run: sync sandbox seed)")
+        say(f"no sandbox at {path} yet (run: sync sandbox seed)")
         return
     store = Store(path)
     try:
@@ -148,7 +179,7 @@ def lists(ctx: typer.Context, data: DataOption = None) -> None:
     finally:
         store.close()
     if not summaries:
-        typer.echo("no lists (run: sync sandbox seed)")
+        say("no lists (run: sync sandbox seed)")
     for summary in summaries:
         counts = ", ".join(
             f"{summary.counts.get(s, 0)} {name}" for s, name in sorted(STATUS_NAMES.items())

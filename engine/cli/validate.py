@@ -9,6 +9,7 @@ from engine.render.diagnostics import render_diagnostics, render_valid
 from engine.scaffold.codeowners import codeowners_diagnostics
 
 from . import app
+from .argv import say
 from .context import CliState
 
 
@@ -17,7 +18,7 @@ def validate(ctx: typer.Context) -> None:
     """Load and check every manifest, offline; report every problem at its file:line."""
     state: CliState = ctx.obj
     try:
-        project = state.project()
+        project = state.project(warn=False)
     except ManifestError as exc:
         typer.echo(render_diagnostics(exc.diagnostics, color=state.color), nl=False, err=True)
         errors = sum(1 for d in exc.diagnostics if d.is_error)
@@ -31,6 +32,6 @@ def validate(ctx: typer.Context) -> None:
     shown = render_diagnostics(project.warnings + owners, color=state.color)
     typer.echo(shown, nl=False, err=True)
     if any(d.is_error for d in owners):
-        typer.echo("CODEOWNERS does not match the manifests; run `sync codeowners`", err=True)
+        say("CODEOWNERS does not match the manifests; run `sync codeowners`", err=True)
         raise typer.Exit(1)
     typer.echo(render_valid(project))

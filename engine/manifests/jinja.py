@@ -43,6 +43,7 @@ class Rendered:
     text: str | None  # None: the template could not be rendered at all
     env_uses: tuple[EnvUse, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    vars_used: frozenset[str] = frozenset()  # every name var() was called with
 
 
 @dataclass(slots=True)
@@ -54,6 +55,7 @@ class _Calls:
     variables: Mapping[str, object]
     env_uses: list[EnvUse] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    vars_used: set[str] = field(default_factory=set)
 
     def where(self, function: str, name: object, line: int) -> Location:
         text = self.source_lines[line - 1] if 0 < line <= len(self.source_lines) else ""
@@ -65,6 +67,7 @@ class _Calls:
         if not isinstance(name, str):
             self._error("var", name, line, "var() takes the variable's name as a quoted string")
             return ""
+        self.vars_used.add(name)
         if name in self.variables:
             return self.variables[name]
         if default is not _MISSING:
@@ -150,8 +153,11 @@ def render(source: str, label: str, variables: Mapping[str, object]) -> Rendered
     try:
         text = template.render()
     except Exception as exc:  # the template is user code: any error in it is the user's
-        return Rendered(None, tuple(calls.env_uses), (*calls.diagnostics, _runtime(exc, label)))
-    return Rendered(text, tuple(calls.env_uses), tuple(calls.diagnostics))
+        problems = (*calls.diagnostics, _runtime(exc, label))
+        return Rendered(None, tuple(calls.env_uses), problems, frozenset(calls.vars_used))
+    return Rendered(
+        text, tuple(calls.env_uses), tuple(calls.diagnostics), frozenset(calls.vars_used)
+    )
 
 
 def _syntax(exc: jinja2.TemplateSyntaxError) -> str:

@@ -18,6 +18,9 @@ Decisions where the spec is silent:
   their names, but not validated: the empty stand-in value would only cause echo errors.
 - A workspace folder with none of the manifest folders is a ConfigError (probably the wrong
   ``--workspace``), not an empty success.
+- A ``--var`` name that sync.yaml does not declare under ``vars:`` and no ``var()`` call
+  uses is a *warning* (probably a typo: it changes nothing), with a "did you mean" among the
+  declared and used names, at sync.yaml's ``vars:`` (:data:`UNDECLARED_VAR` starts it).
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ CONNECTION_TYPES: dict[str, type[BaseModel]] = {
 }
 MODELS: dict[str, type[BaseModel]] = {"segments": Segment, "exports": Export}
 SETTINGS_FILES = ("sync.yaml", "sync.yml")
+UNDECLARED_VAR = "--var "  # how the warning about an unknown --var name begins
 _GUESS_NAME = re.compile(r"^name:\s*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
 
 
@@ -89,6 +93,7 @@ def load_project(
     for kind, path in files:
         run.file(kind, path, variables)
     run.diagnostics += check_references(run.entries, run.guessed)
+    run.diagnostics += run.undeclared(vars or {}, settings)
     if any(d.is_error for d in run.diagnostics):
         raise ManifestError(run.diagnostics)
     return replace(run.project(settings), vars=dict(vars or {}))
@@ -117,6 +122,8 @@ class _Run:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     guessed: dict[str, set[str]] = field(default_factory=dict)
+    vars_used: set[str] = field(default_factory=set)
+    vars_at: Location | None = None  # sync.yaml's vars: (or its start; None: no sync.yaml)
 
     def label(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -131,6 +138,9 @@ class _Run:
         if not present:
             return Settings()
         entries = self.file("settings", present[0], dict(overrides))
+        self.vars_at = Location(self.label(present[0]), 1, 1)
+        if entries:
+            self.vars_at = entries[0].at(("vars",), key=True)
         if len(entries) > 1:
             self._error(entries[1].at(()), "sync.yaml holds one document; merge the others")
         model = entries[0].model if entries else None
@@ -141,12 +151,18 @@ class _Run:
     def file(self, kind: str, path: Path, variables: Mapping[str, object]) -> list[Entry]:
         label = self.label(path)
         try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self._error(Location(label, 1, 1), f"cannot read this file: {exc}")
+            raw = path.read_bytes()
+        except OSError as exc:
+            self._error(Location(label, 1, 1), f"cannot read this file: {exc.strerror}")
             return []
+        try:
+            source = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.diagnostics.append(_not_utf8(label, raw, exc))
+            return self._guess(kind, raw.decode("utf-8", errors="replace"))
         rendered = render(source, label, variables)
         self.diagnostics += rendered.diagnostics
+        self.vars_used |= rendered.vars_used
         if rendered.text is None:
             return self._guess(kind, source)
         try:
@@ -250,6 +266,27 @@ class _Run:
                     "postgresql://USER:{{ env_var('PGPASSWORD') }}@HOST/DB",
                 )
 
+    def undeclared(self, overrides: Mapping[str, str], settings: Settings) -> list[Diagnostic]:
+        """A warning for each ``--var`` that neither sync.yaml declares nor a manifest uses."""
+        known = set(settings.vars) | self.vars_used
+        where = self.vars_at or Location(SETTINGS_FILES[0])
+        out = []
+        for name in overrides:
+            if name in known:
+                continue
+            hint = did_you_mean(name, sorted(known))
+            declared = ", ".join(sorted(settings.vars)) or "none"
+            out.append(
+                Diagnostic(
+                    where,
+                    f"{UNDECLARED_VAR}{name}: {where.path} declares no such var under vars: "
+                    f"({declared}) and no manifest calls var('{name}'), so it changes "
+                    f"nothing{hint or '; declare it under vars: if it is meant'}",
+                    Severity.WARNING,
+                )
+            )
+        return out
+
     def _guess(self, kind: str, text: str) -> list[Entry]:
         """Names in a file that could not be parsed, so references to them are not errors."""
         self.guessed.setdefault(kind, set()).update(_GUESS_NAME.findall(text))
@@ -260,6 +297,19 @@ class _Run:
 
     def project(self, settings: Settings) -> Project:
         return build_project(self.root, settings, self.entries, self.diagnostics)
+
+
+def _not_utf8(label: str, raw: bytes, exc: UnicodeDecodeError) -> Diagnostic:
+    """Where the first byte that is not UTF-8 is (its line, and its column in characters)."""
+    line_start = raw.rfind(b"\n", 0, exc.start) + 1
+    line = raw.count(b"\n", 0, exc.start) + 1
+    col = len(raw[line_start : exc.start].decode("utf-8")) + 1
+    byte = raw[exc.start]
+    return Diagnostic(
+        Location(label, line, col),
+        f"this file is not UTF-8: byte 0x{byte:02x} cannot be decoded ({exc.reason}); save "
+        "it as UTF-8 (a Latin-1 or Windows-1252 editor setting often causes this)",
+    )
 
 
 def _salvage(data: object) -> Settings:

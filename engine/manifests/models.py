@@ -197,6 +197,12 @@ class Segment(Model):
     source: str
     description: str | None = None
     query: str = Field(min_length=1)
+    key: str | None = Field(
+        default=None,
+        min_length=1,
+        description="a column of the query that identifies a row to you (e.g. customer_id): "
+        "invalid rows are reported by it",
+    )
 
 
 # ----------------------------------------------------------------------------- exports

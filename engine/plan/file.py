@@ -177,6 +177,7 @@ def _export_to_json(plan: ExportPlan) -> dict[str, Any]:
         "skipped": [change_to_json(change) for change in plan.skipped],
         "invalid": [
             {"segment": r.segment, "row": r.row, "value": r.value, "reason": r.reason}
+            | ({"key": r.key} if r.key is not None else {})
             for r in plan.invalid
         ],
         "conflicts": [
@@ -241,7 +242,9 @@ def _export_from_json(raw: Mapping[str, Any]) -> ExportPlan:
         skipped=tuple(change_from_json(c, Action.SKIP) for c in raw.get("skipped", ())),
         unchanged=int(raw["summary"]["unchanged"]),
         invalid=tuple(
-            InvalidRow(str(r["segment"]), int(r["row"]), r.get("value"), str(r["reason"]))
+            InvalidRow(
+                str(r["segment"]), int(r["row"]), r.get("value"), str(r["reason"]), r.get("key")
+            )
             for r in raw.get("invalid", ())
         ),
         conflicts=tuple(

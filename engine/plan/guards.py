@@ -9,7 +9,9 @@ the export, the list and what to do.
 - Mirror mode, segments came back empty and the plan would unsubscribe *every* active
   member: refused unless ``--allow-removals`` (an empty result is far more often a broken
   query or source than an intended wipe). When this guard fires, the removal-limit guard
-  is not repeated for the same plan.
+  is not repeated for the same plan. When the segments did return rows but every one was
+  invalid, the message says so (``no valid emails: all 1,590 rows invalid (...)``): that is
+  a mapping or query mistake, not an empty segment.
 - Mirror mode, removals above ``limits.max_removals`` (a percentage of the list's active
   members, or a count): refused unless ``--allow-removals``.
 
@@ -24,6 +26,7 @@ the plan again with ``--allow-removals`` (a saved plan cannot be given it afterw
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 from engine.diff import Policy
@@ -66,12 +69,30 @@ def empty_mirror_guard(plan: ExportPlan, policy: Policy) -> str | None:
         return None
     if removals < plan.active_members:
         return None
+    if plan.invalid:
+        what = f"no valid emails: {_all_invalid(plan)}"
+        check = "Check the export's mapping.email column and the segments' queries"
+    else:
+        what, check = "the segments came back empty", "Check the segments' queries and source"
     return (
-        f"{_where(plan)}: the segments came back empty, so this mirror plan would "
-        f"unsubscribe all {removals:,} active member(s) of the list. Check the segments' "
-        "queries and source; if emptying the list is really intended, make the plan again "
-        "with --allow-removals (sync plan --allow-removals, or sync apply --allow-removals)."
+        f"{_where(plan)}: {what}, so this mirror plan would unsubscribe all {removals:,} "
+        f"active member(s) of the list. {check}; if emptying the list is really intended, "
+        "make the plan again with --allow-removals (sync plan --allow-removals, or sync "
+        "apply --allow-removals)."
     )
+
+
+def _all_invalid(plan: ExportPlan) -> str:
+    """``all 1,590 rows invalid (invalid email: the email column holds numbers, not text)``:
+    the most common reason, and how many more there are."""
+    reasons = Counter(row.reason for row in plan.invalid).most_common()
+    top, count = reasons[0]
+    rows = len(plan.invalid)
+    share = "" if count == rows else f"{count:,} rows: "
+    more = f"; {len(reasons) - 1} other reason(s)" if len(reasons) > 1 else ""
+    noun = "row" if rows == 1 else "rows"
+    segments = ", ".join(dict.fromkeys(row.segment for row in plan.invalid))
+    return f"all {rows:,} {noun} of segment(s) {segments} are invalid ({share}{top}{more})"
 
 
 def removals_guard(plan: ExportPlan, policy: Policy) -> str | None:

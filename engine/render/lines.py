@@ -102,7 +102,7 @@ def field_names(change: Change) -> str:
 
 
 def invalid_line(row: InvalidRow, *, values: bool) -> str:
-    where = f"{row.segment}:{row.row}"
+    where = f"{row.segment}:{row.row}" + (f" {row.key}" if row.key else "")
     if values and row.value is not None:
         return f"{where} {show(row.value)}: {row.reason}"
     return f"{where}: {row.reason}"

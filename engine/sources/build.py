@@ -17,6 +17,8 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date, time
+from decimal import Decimal
 from itertools import repeat
 from typing import Any
 
@@ -69,16 +71,24 @@ class Layout:
     email: int
     names: tuple[int, int, int]  # first_name, last_name, phone
     fields: tuple[tuple[str, int], ...]  # (PERSTAG, position), sorted by perstag
+    key: tuple[str, int] | None = None  # the segment's key column: (name, position)
 
     @classmethod
-    def of(cls, segment: str, index: int, positions: Mapping[str, int]) -> Layout:
+    def of(
+        cls,
+        segment: str,
+        index: int,
+        positions: Mapping[str, int],
+        key: tuple[str, int] | None = None,
+    ) -> Layout:
         first, last, phone = (positions.get(key, -1) for key in STANDARD_FIELDS)
         fields = sorted(
             (key.removeprefix(FIELD_PREFIX), pos)
             for key, pos in positions.items()
             if key.startswith(FIELD_PREFIX)
         )
-        return cls(segment, index, positions["email"], (first, last, phone), tuple(fields))
+        email = positions["email"]
+        return cls(segment, index, email, (first, last, phone), tuple(fields), key)
 
 
 @dataclass(slots=True)
@@ -143,7 +153,9 @@ class Builder:
             zip(emails, map(is_valid, emails), made, strict=True), start + 1
         ):
             if valid is None:
-                self._reject(layout.segment, offset, raw_emails[offset - start - 1], email)
+                at = offset - start - 1
+                key = None if layout.key is None else (layout.key[0], columns[layout.key[1]][at])
+                self._reject(layout.segment, offset, raw_emails[at], email, key)
                 continue
             kept = contacts.setdefault(email, contact)
             if kept is contact:
@@ -167,10 +179,17 @@ class Builder:
         texts = _format_column(values)
         return texts if tag is None else list(zip(repeat(tag), texts))
 
-    def _reject(self, segment: str, row: int, raw: object, email: str) -> None:
-        problem = email_problem(email) if email else "missing email"
+    def _reject(
+        self, segment: str, row: int, raw: object, email: str, key: tuple[str, Any] | None
+    ) -> None:
+        if raw is not None and not isinstance(raw, str):
+            problem: str | None = f"invalid email: {_not_text(raw)}"
+        else:
+            problem = email_problem(email) if email else "missing email"
         raw_text = None if raw is None else str(raw)
-        self._invalid.append(InvalidRow(segment, row, raw_text, problem or "invalid email"))
+        shown = None if key is None else f"{key[0]}={format_value(key[1])}"
+        invalid = InvalidRow(segment, row, raw_text, problem or "invalid email", shown)
+        self._invalid.append(invalid)
 
     def _merge(self, kept: Contact, new: Contact, origin: int) -> None:
         """Same person again: fill unknown values, report differing known ones."""
@@ -234,6 +253,21 @@ class Builder:
             conflicts=self._conflicts(),
             rows_read=self.rows_read,
         )
+
+
+def _not_text(raw: object) -> str:
+    """Why a value that is not text is no email: what the email column holds instead."""
+    if isinstance(raw, bool):
+        kind = "true/false values"
+    elif isinstance(raw, int | float | Decimal):
+        kind = "numbers"
+    elif isinstance(raw, date | time):
+        kind = "dates or times"
+    elif isinstance(raw, bytes | bytearray | memoryview):
+        kind = "bytes"
+    else:
+        kind = f"{type(raw).__name__} values"
+    return f"the email column holds {kind}, not text"
 
 
 def _format_column(values: Sequence[Any]) -> list[str | None]:

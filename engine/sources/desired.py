@@ -121,7 +121,23 @@ def _layout(
             f"{'that column' if len(missing) == 1 else 'those columns'}; its query returns: "
             f"{returned}. Add the column to the query, or fix the mapping."
         )
-    return Layout.of(segment.name, index, positions)
+    return Layout.of(segment.name, index, positions, _key(project, segment, columns))
+
+
+def _key(project: Project, segment: Segment, columns: tuple[str, ...]) -> tuple[str, int] | None:
+    """The segment's ``key:`` column (what invalid rows are reported by), if it has one."""
+    if segment.key is None:
+        return None
+    found = _find(columns, segment.key)
+    if found is None:
+        where = project.where("segments", segment.name, "key")
+        returned = ", ".join(columns) or "(no columns)"
+        raise SourceError(
+            f"{where}: segment '{segment.name}' names key column '{segment.key}', which its "
+            f"query does not return; its query returns: {returned}. Add the column to the "
+            "query, or fix key:."
+        )
+    return columns[found], found
 
 
 def _find(columns: tuple[str, ...], wanted: str) -> int | None:

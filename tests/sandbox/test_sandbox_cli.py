@@ -110,3 +110,67 @@ def test_lists_outside_a_sandbox_creates_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "no sandbox at" in result.output and "sync sandbox seed" in result.output
     assert not (tmp_path / ".sync").exists()
+
+
+def test_serve_takes_its_key_from_the_environment_and_logs_requests(tmp_path: Path) -> None:
+    """SYNC_SANDBOX_KEY (a key on the command line shows in ps); --log: one line a request,
+    time, method, path, status, duration, and never the key."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    import httpx
+
+    log = tmp_path / "requests.log"
+    command = [
+        sys.executable, "-m", "engine", "sandbox", "serve", "--port", "0",
+        "--rate-limit", "0", "--log", str(log), "-w", str(tmp_path),
+    ]  # fmt: skip
+    key = "env-only-key-5f3a"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SYNC_SANDBOX_KEY": key}
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/api/3", line)
+        assert match and str(log) in line, line
+        base = f"http://127.0.0.1:{match.group(1)}/api/3"
+        with httpx.Client(base_url=base) as client:
+            assert client.get("/lists", headers={"Api-Token": key}).status_code == 200
+            assert client.get("/lists", headers={"Api-Token": "sandbox"}).status_code == 403
+            client.get(
+                "/contacts", params={"listid": "1", "api_key": key}, headers={"Api-Token": key}
+            )
+    finally:
+        server.terminate()
+        server.wait(10)
+        if server.stdout is not None:
+            server.stdout.close()
+    lines = log.read_text().splitlines()
+    assert len(lines) == 3, lines
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+    assert re.fullmatch(rf"{stamp} GET /api/3/lists 200 \d+\.\dms", lines[0]), lines[0]
+    assert re.fullmatch(rf"{stamp} GET /api/3/lists 403 \d+\.\dms", lines[1]), lines[1]
+    assert " GET /api/3/contacts?listid=1&api_key=*** 200 " in lines[2], lines[2]
+    assert key not in log.read_text()
+
+
+def test_the_request_log_marks_dropped_connections(tmp_path: Path) -> None:
+    import io
+
+    import pytest
+
+    from engine.activecampaign.sandbox.faults import DroppedConnection
+    from engine.activecampaign.sandbox.log import RequestLog
+
+    def dropping(environ: dict[str, object], start_response: object) -> list[bytes]:
+        raise DroppedConnection("/api/3/lists")
+
+    out = io.StringIO()
+    times = iter([0.0, 0.25])
+    logged = RequestLog(dropping, out, clock=lambda: 0.0, timer=lambda: next(times))
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/api/3/lists", "HTTP_API_TOKEN": "k"}
+    with pytest.raises(DroppedConnection):
+        logged(environ, lambda *a: None)
+    assert out.getvalue() == "1970-01-01T00:00:00.000Z POST /api/3/lists dropped 250.0ms\n"

@@ -1,7 +1,8 @@
 """Loopback HTTP access: the sandbox app on a threading ``wsgiref`` server (127.0.0.1 only).
 
-A dropped connection (fault injection) closes the socket without sending a byte. Request
-logging is off; the CLI prints one line when it starts.
+A dropped connection (fault injection) closes the socket without sending a byte. wsgiref's
+own request logging is off (it goes to stderr); ``log`` writes one line a request to a file
+of the caller's (:mod:`.log`: never a header, so never the API key).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import IO, Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from engine.errors import ConfigError
 
 from .app import SandboxApp
 from .faults import DroppedConnection
+from .log import RequestLog
 from .settings import SandboxSettings
 
 LOOPBACK = "127.0.0.1"
@@ -58,15 +60,16 @@ class _Server(ThreadingMixIn, WSGIServer):
     allow_reuse_address = True
 
 
-def make_server(app: SandboxApp, port: int = 0) -> _Server:
-    """A server bound to 127.0.0.1:``port`` (0 = a free port), not yet serving."""
+def make_server(app: SandboxApp, port: int = 0, log: IO[str] | None = None) -> _Server:
+    """A server bound to 127.0.0.1:``port`` (0 = a free port), not yet serving; with
+    ``log``, one line a request is written to it (:class:`.log.RequestLog`)."""
     try:
         server = _Server((LOOPBACK, port), _RequestHandler)
     except OSError as exc:
         raise ConfigError(
             f"cannot serve the sandbox on {LOOPBACK}:{port}: {exc}; choose another --port"
         ) from exc
-    server.set_app(app)
+    server.set_app(app if log is None else RequestLog(app, log))
     return server
 
 
