@@ -195,6 +195,14 @@ class ApplyReport:
     requests: Mapping[str, int] = field(default_factory=dict)
     retries: int = 0
     interrupted: bool = False  # Ctrl-C: the rest of the run was not attempted
+    active_before: int = 0  # the list's active members when the plan read it
+
+    @property
+    def list_size(self) -> int:
+        """The list's active members after this apply, as far as it knows: those it read at
+        plan time, plus the adds and minus the removes confirmed applied (an update keeps a
+        member active; an add subscribes one; a mirror remove unsubscribes one)."""
+        return self.active_before + self.applied.get("add", 0) - self.applied.get("remove", 0)
 
     @property
     def outcome(self) -> Outcome:
@@ -230,6 +238,7 @@ def apply_export(
         list_id=plan.list_id,
         planned=dict(Counter(a.value for a in actions.values())),
         applied={},
+        active_before=plan.active_members,
     )
     if plan.refusals:
         return replace(report, refused=tuple(plan.refusals))

@@ -373,4 +373,5 @@ def _record(result: ApplyReport, started: datetime, run: RunContext) -> history.
         duration_s=round(result.duration_s, 3),
         message=result.error or ("; ".join(result.refused) or None),
         requests=dict(result.requests),
+        list_size=result.list_size,
     )

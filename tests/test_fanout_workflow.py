@@ -32,6 +32,7 @@ from .test_workflows import (
     fake_command_path,
     fake_gh,
     load,
+    run_history_step,
     run_step,
     step,
 )
@@ -471,3 +472,11 @@ def test_apply_runs_for_its_account_by_trigger(
     assert (tmp_path / "sync.log").read_text().splitlines() == [expected]
     summary = (tmp_path / "summary.md").read_text()
     assert re.search(r"sync apply --account sandbox failed \(exit 2\)", summary)
+
+
+def test_each_accounts_apply_summary_ends_with_the_run_history(
+    flow: dict[Any, Any], tmp_path: Path
+) -> None:
+    asked, summary = run_history_step(flow, tmp_path)
+    assert asked == "status --format markdown\n"
+    assert summary.endswith("\n## sync status\n")

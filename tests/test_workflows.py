@@ -309,6 +309,40 @@ def test_failed_apply_fails_the_job_and_the_summary_says_why(tmp_path: Path) -> 
     assert "sync apply failed (exit 1)" in summary and "3 contacts rejected" in summary
 
 
+FAKE_STATUS = """#!/usr/bin/env bash
+echo "$*" >> "$SYNC_LOG"
+printf '\\n## sync status\\n'
+"""
+
+
+def run_history_step(workflow: dict[Any, Any], tmp_path: Path) -> tuple[str, str]:
+    """The apply job's "Run history" step, run with a stand-in sync after a report: what
+    sync was asked, and the job summary then."""
+    item = step(workflow, "apply", "Run history")
+    assert item["if"] == "${{ !cancelled() && steps.apply.outcome != 'skipped' }}"
+    assert step(workflow, "apply", "Apply")["id"] == "apply"
+    names = [s.get("name") for s in workflow["jobs"]["apply"]["steps"]]
+    assert names.index("Apply") + 1 == names.index("Run history")
+    summary = tmp_path / "summary.md"
+    summary.write_text("| export | applied |\n")
+    env = {
+        "PATH": fake_command_path(tmp_path, "sync", FAKE_STATUS),
+        "SYNC_LOG": str(tmp_path / "sync.log"),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    done = run_step(item["run"], tmp_path, env)
+    assert done.returncode == 0, done.stderr
+    return (tmp_path / "sync.log").read_text(), summary.read_text()
+
+
+def test_the_apply_summary_ends_with_the_run_history_even_after_a_failed_apply(
+    tmp_path: Path,
+) -> None:
+    asked, summary = run_history_step(load(WORKFLOWS / "sync.yml"), tmp_path)
+    assert asked == "status --format markdown\n"
+    assert summary == "| export | applied |\n\n## sync status\n"
+
+
 def apply_script() -> str:
     return str(step(load(WORKFLOWS / "sync.yml"), "apply", "Apply")["run"])
 

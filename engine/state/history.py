@@ -4,11 +4,13 @@
 config user.email``, else the CI actor, else the OS user), commit, counts, the contacts
 rejected, not applied and skipped *by reason* (each reason once, with how many: an
 interrupted 34,000-contact apply is one short line, not 34,000 copies of its reason),
-duration and outcome. ``.sync/rejected/<export>.csv`` holds those contacts one per row for
-the export's last run (rewritten every run, removed when there were none). Both live under
-the git-ignored ``.sync/`` folder (0700), are 0600, and are written crash-safe
-(:mod:`engine.state.files`): they hold personal data. A damaged history line is skipped by
-readers and reported by ``sync status``.
+duration, outcome, and the list's size after the run (its active members; a record written
+before that field existed reads as ``None``: a gap in ``sync status``'s chart).
+``.sync/rejected/<export>.csv`` holds those contacts one per row for the export's last run
+(rewritten every run, removed when there were none). Both live under the git-ignored
+``.sync/`` folder (0700), are 0600, and are written crash-safe (:mod:`engine.state.files`):
+they hold personal data. A damaged history line is skipped by readers and reported by
+``sync status``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class RunRecord:
     duration_s: float = 0.0
     message: str | None = None
     requests: Mapping[str, int] = field(default_factory=dict)
+    list_size: int | None = None  # active members after the run; None: recorded before it was
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -57,7 +60,7 @@ class RunRecord:
     def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
         grouped = {key: _groups(data.get(key) or ()) for key in PROBLEM_KINDS}
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**{**known, **grouped})
+        return cls(**{**known, **grouped, "list_size": _size(data.get("list_size"))})
 
     def total(self, kind: str) -> int:
         """How many contacts were ``rejected``, ``not_applied`` or ``skipped``."""
@@ -86,6 +89,11 @@ def _groups(raw: Iterable[Any]) -> Grouped:
         if isinstance(item, Mapping) and "reason" in item:
             counts[str(item["reason"])] += int(item.get("count", 1))
     return tuple(counts.items())
+
+
+def _size(raw: Any) -> int | None:
+    """A recorded list size; absent (older records) or not a count: ``None``."""
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else None
 
 
 def append(state_dir: Path, record: RunRecord, problems: Iterable[Problem] = ()) -> None:
