@@ -253,7 +253,9 @@ def apply_plan(
                 raise located(project, export_plan.export, exc) from exc
 
         started = datetime.now(UTC)
-        result = apply_export(export_plan, write, task(report, f"{export_plan.export}: applying"))
+        applying = task(report, f"{export_plan.export}: applying")
+        client.on_wait = applying.note  # "vip: applying: waiting 17 s for ... bulk limit"
+        result = apply_export(export_plan, write, applying)
         if export_plan.has_changes or export_plan.refused:
             with recording:
                 history.append(

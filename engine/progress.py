@@ -34,13 +34,28 @@ class Silent:
         return None
 
 
-def task(progress: Progress, label: str) -> Step:
-    """The :data:`Step` of one labelled task of ``progress``."""
+class Task:
+    """One labelled task of a :class:`Progress` (a :data:`Step`: call it with done, total),
+    whose named parts are reported under their own labels (``vip: reading list 2:
+    unsubscribed``), each with its own honest total."""
 
-    def step(done: int, total: int | None) -> None:
-        progress.step(label, done, total)
+    def __init__(self, progress: Progress, label: str) -> None:
+        self.progress, self.label = progress, label
 
-    return step
+    def __call__(self, done: int, total: int | None) -> None:
+        self.progress.step(self.label, done, total)
+
+    def part(self, name: str) -> Task:
+        return Task(self.progress, f"{self.label}: {name}")
+
+    def note(self, message: str) -> None:
+        """A line about this task (a long wait, say), shown once."""
+        self.progress.note(f"{self.label}: {message}")
+
+
+def task(progress: Progress, label: str) -> Task:
+    """The :class:`Task` (a :data:`Step`) of one labelled task of ``progress``."""
+    return Task(progress, label)
 
 
 class Tally:

@@ -160,6 +160,8 @@ def read_current(
     facts = state.facts(account)
     verdict = str(facts.get(SIDELOAD_FACT, sideload.UNKNOWN))
     id_ranges = str(facts.get(ID_RANGES_FACT, "unknown"))
+    reading = task(progress, f"{export.name}: reading list {export.list_id}")
+    client.on_wait = reading.note
     try:
         result = read_list_state(
             client,
@@ -170,7 +172,7 @@ def read_current(
             full_reasons=reasons,
             sideload_verdict=verdict,
             id_ranges=id_ranges,
-            progress=task(progress, f"{export.name}: reading list {export.list_id}"),
+            progress=reading,
         )
     except NotFoundError as exc:
         where = project.where("exports", export.name, "list_id")

@@ -118,6 +118,7 @@ class Client:
         self.retry = retry or RetryPolicy()
         self.stats = ClientStats()
         self.cancelled = cancelled
+        self.on_wait: Callable[[str], None] | None = None  # told of long waits, by name
         self.limits = limits or HostLimits.make(rate_limit, clock, sleep)
         # Whether independent paged reads should run at once: yes over a network (answers
         # take a while); a transport may say no (the in-process sandbox, where they only
@@ -215,8 +216,15 @@ class Client:
         if self.cancelled is not None and self.cancelled.is_set():
             raise Cancelled  # the run was stopped: nothing more is sent
         if bulk_contacts:
-            self.limits.bulk(bulk_contacts).acquire()
-        self.limits.requests.acquire()
+            window = self.limits.bulk(bulk_contacts)
+            window.acquire(self._announce(f"ActiveCampaign's bulk limit ({window.limit}/min)"))
+        self.limits.requests.acquire(self._announce("ActiveCampaign's rate limit"))
+
+    def _announce(self, limit: str) -> Callable[[float], None] | None:
+        on_wait = self.on_wait
+        if on_wait is None:
+            return None
+        return lambda seconds: on_wait(f"waiting {seconds:.0f} s for {limit}")
 
     def _send(
         self,

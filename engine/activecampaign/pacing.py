@@ -63,16 +63,14 @@ class Pacer:
         with self._lock:
             self._interval = max(self._interval, SAFETY / rate)
 
-    def acquire(self) -> float:
-        """Wait for this request's slot; returns how long it waited."""
+    def acquire(self, announce: Announce | None = None) -> float:
+        """Wait for this request's slot; returns how long it waited (a long wait is
+        ``announce``d first)."""
         with self._lock:
             now = self._clock()
             start = max(now, self._next)
             self._next = start + self._interval
-        wait = start - now
-        if wait > 0:
-            self._sleep(wait)
-        return max(wait, 0.0)
+        return _wait(start - now, self._sleep, announce)
 
     def pause_until(self, when: float) -> None:
         """Nobody sends before ``when`` (a 429's Retry-After applies to the whole account)."""
@@ -91,8 +89,9 @@ class WindowLimiter:
         self._starts: deque[float] = deque()
         self._lock = threading.Lock()
 
-    def acquire(self) -> float:
-        """Wait until a start is allowed and record it; returns how long it waited."""
+    def acquire(self, announce: Announce | None = None) -> float:
+        """Wait until a start is allowed and record it; returns how long it waited (a long
+        wait is ``announce``d first)."""
         with self._lock:
             now = self._clock()
             start = now
@@ -101,10 +100,23 @@ class WindowLimiter:
             self._starts.append(start)
             while len(self._starts) > self.limit:
                 self._starts.popleft()
-        wait = start - now
-        if wait > 0:
-            self._sleep(wait)
-        return max(wait, 0.0)
+        return _wait(start - now, self._sleep, announce)
+
+
+Announce = Callable[[float], None]
+"""Told how many seconds a wait will take, before it starts (only waits of
+:data:`ANNOUNCED` seconds or more: progress names them)."""
+
+ANNOUNCED = 2.0
+
+
+def _wait(seconds: float, sleep: Sleep, announce: Announce | None) -> float:
+    if seconds <= 0:
+        return 0.0
+    if announce is not None and seconds >= ANNOUNCED:
+        announce(seconds)
+    sleep(seconds)
+    return seconds
 
 
 @dataclass(frozen=True, slots=True)

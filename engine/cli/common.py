@@ -16,7 +16,7 @@ from engine.plan import Plan
 from engine.progress import Progress, Silent
 from engine.render import render_json, render_markdown, render_text
 from engine.render.markdown import DEFAULT_MAX_CHARS
-from engine.render.progress import LineProgress
+from engine.render.progress import BarProgress, LineProgress
 
 from .context import CliState
 
@@ -131,4 +131,6 @@ def render_plan(
 
 
 def progress_for(fmt: Format) -> Progress:
-    return Silent() if fmt is Format.json and not sys.stderr.isatty() else LineProgress()
+    if not sys.stderr.isatty():
+        return Silent() if fmt is Format.json else LineProgress()
+    return BarProgress()  # a person is watching: bars with the time left

@@ -241,7 +241,7 @@ class Reading:
         jobs: dict[str, Callable[[], Any]] = {}
         for status in statuses:
             key = f"status:{status.value}"
-            self.pages.expect(key, 1)
+            self.pages.expect(key, None)
             jobs[key] = partial(
                 status_stream,
                 self.client,

@@ -120,7 +120,7 @@ def contact_pages(
             expected = page.total
             if expected is not None and expected >= 0:
                 pages.expect(key, max(1, math.ceil(expected / PAGE)))
-        pages.tick()
+        pages.tick(key)
         yield page
         seen += len(rows)
         top = max((wire.as_int(row[0]) for row in rows), default=0)
@@ -227,7 +227,7 @@ def tag_stream(
     if since is not None:
         params["filters[updated_after]"] = since
     key = f"tagged:{name}" + (":since" if since else "")
-    pages.expect(key, 1)
+    pages.expect(key, None)
     tagged: set[str] = set()
     for page in contact_pages(client, params, pages, key):
         tagged.update(row[0] for row in page.items)

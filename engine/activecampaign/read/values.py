@@ -34,7 +34,7 @@ def first_values(
         kind="field_values",
         params={"filters[fieldid]": field_id, "limit": PAGE, "offset": 0},
     )
-    pages.tick()
+    pages.tick(f"values:{field_id}")
     values: FieldValues = {}
     _take(values, page.items, field_id, shared)
     if len(page.items) < PAGE:
@@ -61,8 +61,12 @@ def read_values(
     each field's :func:`first_values`."""
     remaining = [left for _, left in first.values()]
     if None not in remaining and len(members) < sum(r or 0 for r in remaining):
+        for field_id in fields.values():  # their first pages are all there is of them
+            pages.expect(f"values:{field_id}", 1)
         pages.expect("by-member", len(members))
         return _values_by_member(client, fields, members, pages, shared, workers), BY_MEMBER
+    for perstag, (_, left) in first.items():
+        pages.expect(f"values:{fields[perstag]}", None if left is None else 1 + left)
     more = [p for p, (_, left) in first.items() if left != 0]
     found = run(
         {p: partial(_rest_of_field, client, fields[p], first[p][0], pages, shared) for p in more},
@@ -79,7 +83,7 @@ def _rest_of_field(
     for page in offset_pages(
         client, "fieldValues", wire.field_values, kind="field_values", params=params, start=PAGE
     ):
-        pages.tick()
+        pages.tick(f"values:{field_id}")
         _take(values, page, field_id, shared)
     return values
 
@@ -107,7 +111,7 @@ def _values_by_member(
         page = client.get_as(
             f"contacts/{cid}/fieldValues", wire.field_values, kind="contact_field_values"
         )
-        pages.tick()
+        pages.tick("by-member")
         for _, field, value in page.items:
             perstag = perstag_of.get(field)
             if perstag is not None:
