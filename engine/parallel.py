@@ -82,14 +82,28 @@ def by_account(
     if workers == 1:  # in the calling thread, in the order given, as it always was
         run(range(len(items)))
         return results
+    interrupted = _in_threads(list(groups.values()), run, cancelled, workers)
+    if interrupted and stop is None:
+        raise KeyboardInterrupt
+    return results
+
+
+def _in_threads(
+    groups: Sequence[list[int]],
+    run: Callable[[list[int]], None],
+    cancelled: threading.Event,
+    workers: int,
+) -> bool:
+    """``run(group)`` for every group on ``workers`` threads, until every one has ended;
+    raises the first failure; whether Ctrl-C (or SIGTERM) interrupted it."""
     errors: list[BaseException | None] = [None] * len(groups)
     finished = [threading.Event() for _ in groups]
     started = [False] * len(groups)
 
-    def run_account(number: int, indexes: list[int]) -> None:
+    def run_account(number: int) -> None:
         started[number] = True  # before run() first looks at ``cancelled``
         try:
-            run(indexes)
+            run(groups[number])
         except BaseException as exc:  # kept for the main thread, which raises it
             errors[number] = exc
             cancelled.set()  # the other accounts stop at their next wait
@@ -100,8 +114,8 @@ def by_account(
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="account")
     try:
         with _signals_held():  # every account is started, or none: each sets its event
-            for number, indexes in enumerate(groups.values()):
-                pool.submit(run_account, number, indexes)
+            for number in range(len(groups)):
+                pool.submit(run_account, number)
         _wait(finished)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the main thread only hears it
         interrupted = True
@@ -112,9 +126,7 @@ def by_account(
     finally:
         pool.shutdown(wait=False)  # every account's work has ended (its threads idle)
     _raise_first(errors)
-    if interrupted and stop is None:
-        raise KeyboardInterrupt
-    return results
+    return interrupted
 
 
 @contextmanager
