@@ -49,6 +49,7 @@ from .lines import (
     summary_line,
     value_lines,
 )
+from .text import total_line
 
 GITHUB_COMMENT_LIMIT = 65_536
 DEFAULT_MAX_CHARS = 65_000
@@ -113,6 +114,7 @@ def _header(plan: Plan) -> str:
             f"| `{export.export}` | {export.list_id} | {export.mode} | {counts} "
             f"| {_result(export)} |"
         )
+    lines += ["", f"**{total_line(plan)}**"]
     reads = [(e.export, e.read) for e in plan.exports if e.read is not None]
     if reads:
         lines += ["", "Lists read:", ""]
