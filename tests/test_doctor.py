@@ -102,3 +102,12 @@ def test_empty_account_could_not_tell(workspace: Workspace) -> None:
     assert result.exit_code == 0, result.output
     assert "could not tell" in result.output
     assert facts(workspace) == {}
+
+
+def test_rejected_key_is_an_error(filled: Workspace) -> None:
+    sent = counting(filled, SandboxSettings(seed=5, api_key="another"))
+    result = filled.sync("doctor")
+    assert result.exit_code == 1, result.output
+    assert "key and host: error" in result.output
+    assert sent and all(s.endswith("/lists") for s in sent), sent  # nothing after it
+    assert facts(filled) == {}
