@@ -69,13 +69,25 @@ def test_default_sandbox_is_as_assumed_and_only_reads(filled: Workspace) -> None
             "disagrees",
         ),
         (
+            SandboxSettings(seed=5, sideload="slow"),
+            "include=fieldValues: differs",
+            SIDELOAD_FACT,
+            "timed out",
+        ),
+        (
             SandboxSettings(seed=5, total_counts_ids=False),
             "meta.total with id_greater/id_less: differs",
             ID_RANGES_FACT,
             "ignored",
         ),
     ],
-    ids=["updated_after=day", "sideload=ignored", "sideload=stale", "total_counts_ids=False"],
+    ids=[
+        "updated_after=day",
+        "sideload=ignored",
+        "sideload=stale",
+        "sideload=slow",
+        "total_counts_ids=False",
+    ],
 )
 def test_alternative_modes_are_named(
     filled: Workspace, settings: SandboxSettings, line: str, fact: str, value: str
