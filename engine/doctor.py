@@ -49,6 +49,10 @@ DAY_INCLUSIVE = "day, inclusive"  # contacts updated on the cut-off's day or lat
 RATE_HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after")
 SAMPLE_PAGE = 100
 
+UPDATED_AFTER = "filters[updated_after]"
+FIELD_VALUES = "include=fieldValues"
+ID_RANGES = "meta.total with id_greater/id_less"
+
 
 @dataclass(frozen=True, slots=True)
 class Check:
@@ -80,8 +84,9 @@ def diagnose(clients: Clients, connection: str, list_id: int | None = None) -> R
     checks = [doctor.access()]
     if checks[0].verdict != ERROR:
         checks.append(doctor.rate_headers())
-        for check in (doctor.updated_after, doctor.field_values, doctor.id_ranges):
-            checks.append(_guarded(check))
+        checks.append(_guarded(UPDATED_AFTER, doctor.updated_after))
+        checks.append(_guarded(FIELD_VALUES, doctor.field_values))
+        checks.append(_guarded(ID_RANGES, doctor.id_ranges))
     state = clients.state()
     account = client.host.lower()
     for name, value in doctor.facts.items():
@@ -89,11 +94,11 @@ def diagnose(clients: Clients, connection: str, list_id: int | None = None) -> R
     return Report(connection, client.host, tuple(checks), dict(doctor.facts))
 
 
-def _guarded(check: Callable[[], Check]) -> Check:
+def _guarded(name: str, check: Callable[[], Check]) -> Check:
+    """The check, or an error verdict when the account failed to answer it."""
     try:
         return check()
     except SyncError as exc:
-        name = (check.__doc__ or check.__name__).split(":")[0]
         return Check(name, "", str(exc), ERROR, "nothing is stored; run doctor again later")
 
 
@@ -162,7 +167,7 @@ class _Doctor:
 
     def updated_after(self) -> Check:
         """updated_after: two cut-offs around a known contact's udate"""
-        name = "filters[updated_after]"
+        name = UPDATED_AFTER
         known = [(r[0], wire.instant(r[5])) for r in self.sample().items]
         dated = [(cid, when) for cid, when in known if when is not None]
         if not dated:
@@ -202,7 +207,7 @@ class _Doctor:
 
     def field_values(self) -> Check:
         """include=fieldValues: a sample checked against GET /contacts/{id}/fieldValues"""
-        name = "include=fieldValues"
+        name = FIELD_VALUES
         asked = (
             f"GET /contacts?limit={SAMPLE_PAGE}&include=fieldValues, then "
             f"GET /contacts/{{id}}/fieldValues for up to {sideload.SAMPLE} of them"
@@ -245,7 +250,7 @@ class _Doctor:
 
     def id_ranges(self) -> Check:
         """meta.total with id ranges: two halves must add up to the whole"""
-        name = "meta.total with id_greater/id_less"
+        name = ID_RANGES
         ids = sorted(wire.as_int(row[0]) for row in self.sample().items)
         if len(ids) < 2:
             return Check(name, "two contacts", f"{len(ids)} found", UNCLEAR, _RANGES_UNKNOWN)
