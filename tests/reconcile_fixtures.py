@@ -112,9 +112,10 @@ class _CountingConnector(Connector):
         return _Counting(inner, self.sent)
 
 
-def counting(ws: Workspace) -> list[str]:
-    """From now on, every request the workspace's runs send, as ``"METHOD /path"``."""
-    base = fake_time_connector(ws.clock)
+def counting(ws: Workspace, sandbox: SandboxSettings | None = None) -> list[str]:
+    """From now on, every request the workspace's runs send, as ``"METHOD /path"`` (to a
+    sandbox behaving as ``sandbox`` says, when given)."""
+    base = fake_time_connector(ws.clock, sandbox)
     ws.connector = _CountingConnector(**{f.name: getattr(base, f.name) for f in fields(base)})
     _CountingConnector.sent = []
     return _CountingConnector.sent

@@ -137,6 +137,7 @@ def _register() -> None:
     from . import (  # noqa: F401
         apply,
         codeowners,
+        doctor,
         exports,
         init,
         plan,

@@ -1,0 +1,282 @@
+"""``sync doctor``: what an ActiveCampaign account does where the documents are silent.
+
+Read-only: a few paced ``GET`` requests through the normal :class:`Client`, never a write.
+Each check says what it asked, what came back, its verdict and what the product does about
+it. The verdicts the reader relies on are kept as account facts
+(:meth:`engine.state.lists.ListState.put_fact`), so later plans use them without finding
+them out again:
+
+1. the key and host work (``GET /lists?limit=1``, or ``GET /lists/N`` with ``--list-id``);
+2. which rate-limit headers come back (the same answer);
+3. whether ``filters[updated_after]`` honours the time of day or only the date: a known
+   contact asked for with a cut-off a minute before its ``udate`` and a minute after
+   (:data:`UPDATED_AFTER_FACT`);
+4. whether ``include=fieldValues`` agrees with ``GET /contacts/{id}/fieldValues`` for a
+   sample (:func:`engine.activecampaign.read.sideload.verify`; :data:`SIDELOAD_FACT`);
+5. whether ``meta.total`` of ``GET /contacts`` counts ``id_greater`` / ``id_less``: the
+   counts of two halves must add up to the whole (:data:`ID_RANGES_FACT`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from engine.activecampaign import wire
+from engine.activecampaign.client import Client, Reply
+from engine.activecampaign.lookup import offset_pages
+from engine.activecampaign.read import sideload
+from engine.activecampaign.read.incremental import ID_RANGES_COUNTED, ID_RANGES_IGNORED, iso
+from engine.activecampaign.read.members import Columns, Lookups
+from engine.errors import SyncError
+from engine.run import ID_RANGES_FACT, SIDELOAD_FACT, Clients
+
+AS_ASSUMED = "as assumed"
+DIFFERS = "differs"
+UNCLEAR = "could not tell"
+ERROR = "error"
+
+UPDATED_AFTER_FACT = "updated_after_granularity"
+"""The account fact: ``filters[updated_after]`` compares the instant or only the date."""
+INSTANT = "instant"
+DAY = "day"  # only contacts updated on a later day than the cut-off's
+DAY_INCLUSIVE = "day, inclusive"  # contacts updated on the cut-off's day or later
+
+RATE_HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after")
+SAMPLE_PAGE = 100
+
+UPDATED_AFTER = "filters[updated_after]"
+FIELD_VALUES = "include=fieldValues"
+ID_RANGES = "meta.total with id_greater/id_less"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One check: what was asked, what came back, the verdict, what the product does."""
+
+    name: str
+    asked: str
+    answered: str
+    verdict: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    connection: str
+    host: str
+    checks: tuple[Check, ...]
+    facts: Mapping[str, str] = field(default_factory=dict)  # stored by this run
+
+    @property
+    def failed(self) -> bool:
+        return any(c.verdict == ERROR for c in self.checks)
+
+
+def diagnose(clients: Clients, connection: str, list_id: int | None = None) -> Report:
+    """Run every check on the connection's account and store the verdicts as its facts."""
+    client = clients(connection)
+    doctor = _Doctor(client, list_id)
+    checks = [doctor.access()]
+    if checks[0].verdict != ERROR:
+        checks.append(doctor.rate_headers())
+        checks.append(_guarded(UPDATED_AFTER, doctor.updated_after))
+        checks.append(_guarded(FIELD_VALUES, doctor.field_values))
+        checks.append(_guarded(ID_RANGES, doctor.id_ranges))
+    state = clients.state()
+    account = client.host.lower()
+    for name, value in doctor.facts.items():
+        state.put_fact(account, name, value)
+    return Report(connection, client.host, tuple(checks), dict(doctor.facts))
+
+
+def _guarded(name: str, check: Callable[[], Check]) -> Check:
+    """The check, or an error verdict when the account failed to answer it."""
+    try:
+        return check()
+    except SyncError as exc:
+        return Check(name, "", str(exc), ERROR, "nothing is stored; run doctor again later")
+
+
+class _Doctor:
+    """The checks of one account (facts found are collected in :attr:`facts`)."""
+
+    def __init__(self, client: Client, list_id: int | None) -> None:
+        self.client, self.list_id = client, list_id
+        self.facts: dict[str, str] = {}
+        self.reply: Reply | None = None
+        self._page: wire.Page[wire.ContactValues] | None = None
+        self.timed_out = False  # include=fieldValues took longer than the client waits
+
+    @property
+    def scope(self) -> dict[str, Any]:
+        return {"listid": self.list_id} if self.list_id is not None else {}
+
+    def contacts(self, **params: Any) -> wire.Page[wire.ContactValues]:
+        query = {**self.scope, **params}
+        return self.client.get_as("contacts", wire.contacts, kind="doctor", params=query)
+
+    def access(self) -> Check:
+        """key and host: one GET"""
+        path = f"lists/{self.list_id}" if self.list_id is not None else "lists"
+        params = None if self.list_id is not None else {"limit": 1}
+        asked = f"GET /{path}" + ("?limit=1" if params else "")
+        try:
+            self.reply = self.client.request("GET", path, kind="doctor", params=params)
+        except SyncError as exc:
+            return Check("key and host", asked, str(exc), ERROR, "fix the connection first")
+        return Check(
+            "key and host",
+            asked,
+            f"HTTP {self.reply.status}",
+            AS_ASSUMED,
+            "the key is accepted; plans and applies can reach the account",
+        )
+
+    def rate_headers(self) -> Check:
+        """rate-limit headers: the answer of the first check"""
+        headers = self.reply.headers if self.reply is not None else {}
+        found = {k: headers[k] for k in RATE_HEADERS if k in headers}
+        answered = ", ".join(f"{k}: {v}" for k, v in found.items()) or "none"
+        action = (
+            "the client paces itself at the connection's rate_limit (5/s by default) and "
+            "waits as Retry-After says after a 429, whatever the headers say"
+        )
+        verdict = AS_ASSUMED if "ratelimit-limit" in found else UNCLEAR
+        return Check(
+            "rate-limit headers", "the headers of the first answer", answered, verdict, action
+        )
+
+    def sample(self) -> wire.Page[wire.ContactValues]:
+        """The first contacts, with side-loaded values (without, when asking for them timed
+        out: :attr:`timed_out`)."""
+        if self._page is None:
+            params = {"limit": SAMPLE_PAGE, "orders[id]": "ASC"}
+            try:
+                self._page = self.contacts(**params, include="fieldValues")
+            except SyncError as exc:
+                if not isinstance(exc.__cause__, httpx.TimeoutException):
+                    raise
+                self.timed_out = True
+                self._page = self.contacts(**params)
+        return self._page
+
+    def updated_after(self) -> Check:
+        """updated_after: two cut-offs around a known contact's udate"""
+        name = UPDATED_AFTER
+        known = [(r[0], wire.instant(r[5])) for r in self.sample().items]
+        dated = [(cid, when) for cid, when in known if when is not None]
+        if not dated:
+            return Check(name, "a contact with a udate", "none found", UNCLEAR, _OVERLAP)
+        cid, udate = dated[0]
+        day_start = datetime.fromtimestamp(udate, UTC).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        before, after = max(day_start.timestamp(), udate - 60), udate + 60
+        seen = [self._found(cid, iso(cut)) for cut in (before, after)]
+        asked = (
+            f"GET /contacts?ids[]={cid}&filters[updated_after]=... for contact {cid} "
+            f"(udate {iso(udate)}): {iso(before)} and {iso(after)}"
+        )
+        answered = " / ".join("returned" if s else "not returned" for s in seen)
+        granularity = {
+            (True, False): INSTANT,
+            (False, False): DAY,
+            (True, True): DAY_INCLUSIVE,
+        }.get((seen[0], seen[1]))
+        if granularity is None:
+            return Check(name, asked, answered, UNCLEAR, _OVERLAP)
+        self.facts[UPDATED_AFTER_FACT] = granularity
+        verdict = AS_ASSUMED if granularity == INSTANT else DIFFERS
+        meaning = {
+            INSTANT: "the time of day is honoured",
+            DAY: "only the date: contacts updated on a later day",
+            DAY_INCLUSIVE: "only the date: contacts updated on that day or later",
+        }[granularity]
+        return Check(name, asked, f"{answered} ({meaning})", verdict, _OVERLAP)
+
+    def _found(self, cid: str, cutoff: str) -> bool:
+        page = self.contacts(
+            limit=SAMPLE_PAGE, **{"ids[]": [cid], "filters[updated_after]": cutoff}
+        )
+        return any(row[0] == cid for row in page.items)
+
+    def field_values(self) -> Check:
+        """include=fieldValues: a sample checked against GET /contacts/{id}/fieldValues"""
+        name = FIELD_VALUES
+        asked = (
+            f"GET /contacts?limit={SAMPLE_PAGE}&include=fieldValues, then "
+            f"GET /contacts/{{id}}/fieldValues for up to {sideload.SAMPLE} of them"
+        )
+        page = self.sample()
+        if self.timed_out:
+            self.facts[SIDELOAD_FACT] = sideload.TIMED_OUT
+            return Check(name, asked, "timed out", DIFFERS, _DOCUMENTED)
+        ids = [row[0] for row in page.items]
+        if not ids:
+            return Check(name, asked, "no contacts", UNCLEAR, _SIDELOAD_UNKNOWN)
+        if page.field_values is None:
+            self.facts[SIDELOAD_FACT] = sideload.DISAGREES
+            return Check(name, asked, "no fieldValues array in the page", DIFFERS, _DOCUMENTED)
+        lookups, columns = self._columns(page)
+        verdict = sideload.verify(self.client, lookups, columns, ids)
+        if verdict == sideload.UNKNOWN:
+            return Check(name, asked, "no sampled contact has a value", UNCLEAR, _SIDELOAD_UNKNOWN)
+        self.facts[SIDELOAD_FACT] = verdict
+        if verdict == sideload.VERIFIED:
+            answered = "the side-loaded values agree with the documented endpoint"
+            return Check(name, asked, answered, AS_ASSUMED, "values come with the contact pages")
+        answered = "the side-loaded values disagree with the documented endpoint"
+        return Check(name, asked, answered, DIFFERS, _DOCUMENTED)
+
+    def _columns(self, page: wire.Page[wire.ContactValues]) -> tuple[Lookups, Columns]:
+        """Every custom field of the account as a column of the page's side-loaded values."""
+        fields: dict[str, str] = {}
+        for items in offset_pages(self.client, "fields", wire.objects("fields"), kind="doctor"):
+            for item in items:
+                perstag = wire.normalise_perstag(item.get("perstag"))
+                fields.setdefault(perstag, wire.as_id(item.get("id")))
+        lookups = Lookups(fields, {}, "", tuple(sorted(fields)), ())
+        columns: Columns = {p: {} for p in fields}
+        perstag_of = lookups.perstag_of
+        for contact, field_id, value in page.field_values or ():
+            if field_id in perstag_of:
+                columns[perstag_of[field_id]][contact] = wire.text(value)
+        return lookups, columns
+
+    def id_ranges(self) -> Check:
+        """meta.total with id ranges: two halves must add up to the whole"""
+        name = ID_RANGES
+        ids = sorted(wire.as_int(row[0]) for row in self.sample().items)
+        if len(ids) < 2:
+            return Check(name, "two contacts", f"{len(ids)} found", UNCLEAR, _RANGES_UNKNOWN)
+        split = ids[len(ids) // 2]
+        whole = self.contacts(limit=1).total
+        left = self.contacts(limit=1, id_less=split).total
+        right = self.contacts(limit=1, id_greater=split - 1).total
+        asked = f"GET /contacts?limit=1: alone, with id_less={split}, with id_greater={split - 1}"
+        answered = f"meta.total {whole}, {left} and {right}"
+        if whole is None or left is None or right is None:
+            return Check(name, asked, answered, UNCLEAR, _RANGES_UNKNOWN)
+        if left + right == whole and left < whole and right < whole:
+            self.facts[ID_RANGES_FACT] = ID_RANGES_COUNTED
+            action = "a status whose count changed is re-read only where the id ranges differ"
+            return Check(name, asked, answered + " (the halves add up)", AS_ASSUMED, action)
+        if left == right == whole:
+            self.facts[ID_RANGES_FACT] = ID_RANGES_IGNORED
+            action = "a status whose count changed is read again in full"
+            return Check(name, asked, answered + " (id filters ignored)", DIFFERS, action)
+        return Check(name, asked, answered, UNCLEAR, _RANGES_UNKNOWN)
+
+
+_OVERLAP = (
+    "incremental reads ask from a day before the last read's watermark, so a day-granular "
+    "filter misses nothing"
+)
+_DOCUMENTED = "custom field values are read the documented way (by member or by field)"
+_SIDELOAD_UNKNOWN = "the first list read verifies include=fieldValues itself"
+_RANGES_UNKNOWN = "the first incremental read whose counts differ checks it itself"

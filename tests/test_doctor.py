@@ -1,0 +1,125 @@
+"""``sync doctor`` against the embedded sandbox in each of its alternative modes."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.activecampaign.sandbox import SandboxSettings
+from engine.doctor import UPDATED_AFTER_FACT
+from engine.manifests import load_project
+from engine.run import ID_RANGES_FACT, SIDELOAD_FACT
+from engine.state.lists import open_state
+
+from .reconcile_fixtures import Workspace, counting, workspace
+
+__all__ = ["workspace"]
+
+
+def facts(ws: Workspace) -> dict[str, object]:
+    state = open_state(load_project(ws.root), {})
+    try:
+        return state.facts("sandbox")
+    finally:
+        state.close()
+
+
+@pytest.fixture
+def filled(workspace: Workspace) -> Workspace:
+    applied = workspace.sync("apply", "--yes")
+    assert applied.exit_code == 0, applied.output
+    workspace.clock.now += 3_600  # the doctor runs an hour after the contacts were written
+    return workspace
+
+
+def test_default_sandbox_is_as_assumed_and_only_reads(filled: Workspace) -> None:
+    sent = counting(filled)
+    result = filled.sync("doctor")
+    assert result.exit_code == 0, result.output
+    assert sent and all(line.startswith("GET ") for line in sent), sent
+    for name in ("key and host", "rate-limit headers", "filters[updated_after]"):
+        assert f"{name}: as assumed" in result.output
+    assert "include=fieldValues: as assumed" in result.output
+    assert "meta.total with id_greater/id_less: as assumed" in result.output
+    assert facts(filled) == {
+        UPDATED_AFTER_FACT: "instant",
+        SIDELOAD_FACT: "verified",
+        ID_RANGES_FACT: "counted",
+    }
+
+
+@pytest.mark.parametrize(
+    ("settings", "line", "fact", "value"),
+    [
+        (
+            SandboxSettings(seed=5, updated_after="day"),
+            "filters[updated_after]: differs",
+            UPDATED_AFTER_FACT,
+            "day",
+        ),
+        (
+            SandboxSettings(seed=5, sideload="ignored"),
+            "include=fieldValues: differs",
+            SIDELOAD_FACT,
+            "disagrees",
+        ),
+        (
+            SandboxSettings(seed=5, sideload="stale"),
+            "include=fieldValues: differs",
+            SIDELOAD_FACT,
+            "disagrees",
+        ),
+        (
+            SandboxSettings(seed=5, sideload="slow"),
+            "include=fieldValues: differs",
+            SIDELOAD_FACT,
+            "timed out",
+        ),
+        (
+            SandboxSettings(seed=5, total_counts_ids=False),
+            "meta.total with id_greater/id_less: differs",
+            ID_RANGES_FACT,
+            "ignored",
+        ),
+    ],
+    ids=[
+        "updated_after=day",
+        "sideload=ignored",
+        "sideload=stale",
+        "sideload=slow",
+        "total_counts_ids=False",
+    ],
+)
+def test_alternative_modes_are_named(
+    filled: Workspace, settings: SandboxSettings, line: str, fact: str, value: str
+) -> None:
+    sent = counting(filled, settings)
+    result = filled.sync("doctor", "-c", "ac-sandbox")
+    assert result.exit_code == 0, result.output
+    assert line in result.output
+    assert all(s.startswith("GET ") for s in sent), sent
+    assert facts(filled)[fact] == value
+
+
+def test_list_scope_and_unknown_connection(filled: Workspace) -> None:
+    scoped = filled.sync("doctor", "--list-id", "1")
+    assert scoped.exit_code == 0, scoped.output
+    assert "GET /lists/1" in scoped.output
+    unknown = filled.sync("doctor", "-c", "nope")
+    assert unknown.exit_code == 1
+    assert "-c nope" in unknown.output
+
+
+def test_empty_account_could_not_tell(workspace: Workspace) -> None:
+    result = workspace.sync("doctor")
+    assert result.exit_code == 0, result.output
+    assert "could not tell" in result.output
+    assert facts(workspace) == {}
+
+
+def test_rejected_key_is_an_error(filled: Workspace) -> None:
+    sent = counting(filled, SandboxSettings(seed=5, api_key="another"))
+    result = filled.sync("doctor")
+    assert result.exit_code == 1, result.output
+    assert "key and host: error" in result.output
+    assert sent and all(s.endswith("/lists") for s in sent), sent  # nothing after it
+    assert facts(filled) == {}
