@@ -160,6 +160,7 @@ def read_current(
     facts = state.facts(account)
     verdict = str(facts.get(SIDELOAD_FACT, sideload.UNKNOWN))
     id_ranges = str(facts.get(ID_RANGES_FACT, "unknown"))
+    updated_after = str(facts.get(UPDATED_AFTER_FACT, "unknown"))
     reading = task(progress, f"{export.name}: reading list {export.list_id}")
     client.on_wait = reading.note
     try:
@@ -172,6 +173,7 @@ def read_current(
             full_reasons=reasons,
             sideload_verdict=verdict,
             id_ranges=id_ranges,
+            updated_after=updated_after,
             progress=reading,
         )
     except NotFoundError as exc:
@@ -191,6 +193,9 @@ def read_current(
 
 SIDELOAD_FACT = "include_field_values"
 """The account fact holding the ``include=fieldValues`` verdict (``read.sideload``)."""
+UPDATED_AFTER_FACT = "updated_after_granularity"
+"""Whether ``filters[updated_after]`` compares the instant or only the date (``sync
+doctor`` measures it; "instant" shortens an incremental read's overlap to an hour)."""
 ID_RANGES_FACT = "total_counts_id_ranges"
 """Whether ``meta.total`` counts ``id_greater``/``id_less`` on the account (``read.lists``)."""
 

@@ -39,6 +39,14 @@ MARGIN = 3_600.0
 """A contact whose ``udate`` is within this of the last read is read again (same-second
 changes, and clocks that differ between the ``Date`` header and ``udate``)."""
 
+
+def overlap_for(updated_after: str) -> float:
+    """Seconds asked before the watermark: :data:`MARGIN` where ``sync doctor`` measured
+    that ``filters[updated_after]`` compares the instant (``"instant"``), else a whole
+    :data:`OVERLAP` day (it may compare dates only)."""
+    return MARGIN if updated_after == "instant" else OVERLAP
+
+
 ROUNDS = 3
 """Rounds of re-reading where counts disagree before a status is read in full."""
 

@@ -45,7 +45,7 @@ from engine.progress import Step
 from engine.snapshot import ListRead, Snapshot, mapping_digest
 
 from . import sideload
-from .incremental import MARGIN, OVERLAP, Merge, iso
+from .incremental import MARGIN, Merge, iso, overlap_for
 from .members import (
     READ_STATUSES,
     Assembler,
@@ -103,6 +103,7 @@ def read_list_state(
     full_reasons: tuple[str, ...] = (),
     sideload_verdict: str = sideload.OFF,
     id_ranges: str = "unknown",
+    updated_after: str = "unknown",
     progress: Step | None = None,
     workers: int | None = None,
     clock: Callable[[], float] = time.time,
@@ -125,6 +126,7 @@ def read_list_state(
             base, reasons = None, [*reasons, unusable]
         reading = Reading(client, list_id, lookups, pages, workers, sideload_verdict)
         reading.id_ranges = id_ranges
+        reading.overlap = overlap_for(updated_after)
         outcome = reading.incremental(base) if base is not None else reading.full()
     after = client.stats.snapshot()
     requests = sum(after.requests.values()) - sum(before.requests.values())
@@ -179,6 +181,7 @@ class Reading:
         self.shared: Shared = {}
         self.assembler = Assembler(lookups)
         self.id_ranges = "unknown"
+        self.overlap = overlap_for("unknown")  # how far before the watermark to ask
 
     # -------------------------------------------------------------------------- full
 
@@ -203,7 +206,7 @@ class Reading:
     def incremental(self, base: Snapshot) -> _Outcome:
         """What changed since ``base``, merged into it; statuses whose counts disagree
         are read again in full."""
-        cutoff = base.watermark - OVERLAP
+        cutoff = base.watermark - self.overlap
         since = iso(cutoff)
         jobs: dict[str, Callable[[], Any]] = {}
         for status in READ_STATUSES:
