@@ -188,7 +188,26 @@ def read_current(
         state.put_fact(account, ID_RANGES_FACT, result.id_ranges)
     for warning in state.take_warnings():
         progress.note(f"warning: {warning}")
-    return result.snapshot.current(), result.info
+    current, info = result.snapshot.current(), result.info
+    if (
+        not info.incremental
+        and len(current.members) >= DOCTOR_HINT_MEMBERS
+        and not facts.get(UPDATED_AFTER_FACT)
+    ):
+        info = replace(info, notes=(*info.notes, doctor_hint(export.connection)))
+    return current, info
+
+
+DOCTOR_HINT_MEMBERS = 100_000
+"""A full read of a list this large, on an account ``sync doctor`` never checked, says so."""
+
+
+def doctor_hint(connection: str) -> str:
+    return (
+        f"'sync doctor -c {connection}' has never checked this account: it measures what "
+        "its incremental reads can rely on (a filter exact to the time of day lets each one "
+        "read an hour again instead of a day); a few read-only requests"
+    )
 
 
 SIDELOAD_FACT = "include_field_values"

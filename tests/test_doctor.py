@@ -181,3 +181,16 @@ def test_a_measured_instant_filter_shortens_the_incremental_overlap_to_an_hour(
     assert cutoffs, "the plan read incrementally"
     read_at = filled.clock.now - 3_600  # the apply's read, an hour before (see `filled`)
     assert all(abs((read_at - cutoff) - overlap) < 120 for cutoff in cutoffs), cutoffs
+
+
+def test_a_large_full_read_of_an_unchecked_account_points_at_the_doctor(
+    filled: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("engine.run.DOCTOR_HINT_MEMBERS", 10)  # the example lists are small
+    before = filled.sync("plan", "--refresh", "full")
+    assert before.exit_code == 0, before.output
+    assert "note: 'sync doctor -c ac-sandbox' has never checked this account" in before.stdout
+    assert filled.sync("doctor").exit_code == 0
+    after = filled.sync("plan", "--refresh", "full")
+    assert after.exit_code == 0, after.output
+    assert "sync doctor" not in after.stdout
