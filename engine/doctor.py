@@ -33,7 +33,13 @@ from engine.activecampaign.read import sideload
 from engine.activecampaign.read.incremental import ID_RANGES_COUNTED, ID_RANGES_IGNORED, iso
 from engine.activecampaign.read.members import Columns, Lookups
 from engine.errors import SyncError
-from engine.run import ID_RANGES_FACT, SIDELOAD_FACT, UPDATED_AFTER_FACT, Clients
+from engine.run import (
+    ID_RANGES_FACT,
+    LIST_STATUS_FACT,
+    SIDELOAD_FACT,
+    UPDATED_AFTER_FACT,
+    Clients,
+)
 
 AS_ASSUMED = "as assumed"
 DIFFERS = "differs"
@@ -50,6 +56,8 @@ SAMPLE_PAGE = 100
 UPDATED_AFTER = "filters[updated_after]"
 FIELD_VALUES = "include=fieldValues"
 ID_RANGES = "meta.total with id_greater/id_less"
+LIST_STATUS = "status with listid"
+SPOT = 5  # members of each status whose own contactLists are read
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +93,7 @@ def diagnose(clients: Clients, connection: str, list_id: int | None = None) -> R
         checks.append(_guarded(UPDATED_AFTER, doctor.updated_after))
         checks.append(_guarded(FIELD_VALUES, doctor.field_values))
         checks.append(_guarded(ID_RANGES, doctor.id_ranges))
+        checks.append(_guarded(LIST_STATUS, doctor.list_status))
     state = clients.state()
     account = client.host.lower()
     for name, value in doctor.facts.items():
@@ -198,6 +207,47 @@ class _Doctor:
         action = _SHORT_OVERLAP if granularity == INSTANT else _OVERLAP
         return Check(name, asked, f"{answered} ({meaning})", verdict, action)
 
+    def list_status(self) -> Check:
+        """``status`` with ``listid``: a few members of each status asked for, each checked
+        against its own ``GET /contacts/{id}/contactLists``."""
+        list_id = self.list_id if self.list_id is not None else self._first_list()
+        asked = (
+            f"GET /contacts?listid={list_id}&status=1 and status=2 (limit {SPOT}), then "
+            "GET /contacts/{id}/contactLists for each contact returned"
+        )
+        if list_id is None:
+            return Check(LIST_STATUS, asked, "no list", UNCLEAR, _LIST_STATUS_UNKNOWN)
+        seen = wrong = 0
+        for status in (1, 2):
+            params = {"listid": list_id, "status": status, "limit": SPOT}
+            page = self.client.get_as("contacts", wire.contacts, kind="doctor", params=params)
+            for row in page.items:
+                seen += 1
+                wrong += self._status_on(str(row[0]), list_id) != status
+        answered = f"{seen} contacts checked, {wrong} with another status on list {list_id}"
+        if not seen:
+            return Check(LIST_STATUS, asked, answered, UNCLEAR, _LIST_STATUS_UNKNOWN)
+        if wrong:
+            self.facts[LIST_STATUS_FACT] = "ignored"
+            return Check(LIST_STATUS, asked, answered, DIFFERS, _LIST_STATUS_IGNORED)
+        self.facts[LIST_STATUS_FACT] = "list"
+        return Check(LIST_STATUS, asked, answered, AS_ASSUMED, _LIST_STATUS_OK)
+
+    def _first_list(self) -> int | None:
+        body = self.reply.body if self.reply is not None else None
+        for entry in wire.items(body, "lists"):
+            found = wire.as_int(entry.get("id"), -1)
+            if found > 0:
+                return found
+        return None
+
+    def _status_on(self, contact_id: str, list_id: int) -> int | None:
+        body = self.client.get(f"contacts/{contact_id}/contactLists", kind="doctor")
+        for entry in wire.items(body, "contactLists"):
+            if wire.as_int(entry.get("list"), -1) == list_id:
+                return wire.as_int(entry.get("status"), -1)
+        return None
+
     def _found(self, cid: str, cutoff: str) -> bool:
         page = self.contacts(
             limit=SAMPLE_PAGE, **{"ids[]": [cid], "filters[updated_after]": cutoff}
@@ -276,6 +326,13 @@ _OVERLAP = (
     "incremental reads ask from a day before the last read's watermark, so a day-granular "
     "filter misses nothing"
 )
+_LIST_STATUS_OK = "lists are read status by status, as every plan does"
+_LIST_STATUS_IGNORED = (
+    "plans of this account stop with an error: a list read by status would call "
+    "unsubscribed people active"
+)
+_LIST_STATUS_UNKNOWN = "nothing is stored: run it again once the list has members"
+
 _SHORT_OVERLAP = (
     "incremental reads of this account ask from an hour before the last read's watermark "
     "instead of a day (fewer contacts read again)"

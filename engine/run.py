@@ -23,7 +23,7 @@ from engine.activecampaign.pacing import HostLimits
 from engine.activecampaign.read import read_list_state, sideload
 from engine.cancel import interruptible
 from engine.contacts import CurrentState
-from engine.errors import NotFoundError, UnknownFieldError
+from engine.errors import DestinationError, NotFoundError, UnknownFieldError
 from engine.manifests.models import ActiveCampaignConnection, Export
 from engine.manifests.project import Project
 from engine.manifests.secrets import env_name, resolve_secret
@@ -158,6 +158,14 @@ def read_current(
     account, list_id = client.host.lower(), str(export.list_id)
     base, reasons = _base(state, account, list_id, refresh, clients.now())
     facts = state.facts(account)
+    if facts.get(LIST_STATUS_FACT) == "ignored":
+        raise DestinationError(
+            f"{project.where('connections', export.connection)}: account {account}: sync "
+            "doctor found that GET /contacts ignores status together with listid, so list "
+            f"{export.list_id} cannot be read by status (unsubscribed people would look "
+            "active) and nothing is planned; run 'sync doctor' again after ActiveCampaign "
+            "support has confirmed the behaviour"
+        )
     verdict = str(facts.get(SIDELOAD_FACT, sideload.UNKNOWN))
     id_ranges = str(facts.get(ID_RANGES_FACT, "unknown"))
     updated_after = str(facts.get(UPDATED_AFTER_FACT, "unknown"))
@@ -215,6 +223,9 @@ SIDELOAD_FACT = "include_field_values"
 UPDATED_AFTER_FACT = "updated_after_granularity"
 """Whether ``filters[updated_after]`` compares the instant or only the date (``sync
 doctor`` measures it; "instant" shortens an incremental read's overlap to an hour)."""
+LIST_STATUS_FACT = "status_with_listid"
+"""What ``status`` does with ``listid`` on ``GET /contacts`` (``sync doctor``): "list" as
+assumed, or "ignored" — then no list of the account can be read by status, and plans stop."""
 ID_RANGES_FACT = "total_counts_id_ranges"
 """Whether ``meta.total`` counts ``id_greater``/``id_less`` on the account (``read.lists``)."""
 

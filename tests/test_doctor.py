@@ -15,7 +15,7 @@ from engine.activecampaign.sandbox import SandboxSettings
 from engine.doctor import UPDATED_AFTER_FACT
 from engine.manifests import load_project
 from engine.manifests.models import ActiveCampaignConnection
-from engine.run import ID_RANGES_FACT, SIDELOAD_FACT
+from engine.run import ID_RANGES_FACT, LIST_STATUS_FACT, SIDELOAD_FACT
 from engine.state.lists import open_state
 
 from .reconcile_fixtures import Workspace, counting, workspace
@@ -52,6 +52,7 @@ def test_default_sandbox_is_as_assumed_and_only_reads(filled: Workspace) -> None
         UPDATED_AFTER_FACT: "instant",
         SIDELOAD_FACT: "verified",
         ID_RANGES_FACT: "counted",
+        LIST_STATUS_FACT: "list",
     }
 
 
@@ -88,6 +89,12 @@ def test_default_sandbox_is_as_assumed_and_only_reads(filled: Workspace) -> None
             ID_RANGES_FACT,
             "ignored",
         ),
+        (
+            SandboxSettings(seed=5, list_status="ignored"),
+            "status with listid: differs",
+            LIST_STATUS_FACT,
+            "ignored",
+        ),
     ],
     ids=[
         "updated_after=day",
@@ -95,6 +102,7 @@ def test_default_sandbox_is_as_assumed_and_only_reads(filled: Workspace) -> None
         "sideload=stale",
         "sideload=slow",
         "total_counts_ids=False",
+        "list_status=ignored",
     ],
 )
 def test_alternative_modes_are_named(
@@ -194,3 +202,14 @@ def test_a_large_full_read_of_an_unchecked_account_points_at_the_doctor(
     after = filled.sync("plan", "--refresh", "full")
     assert after.exit_code == 0, after.output
     assert "sync doctor" not in after.stdout
+
+
+def test_an_account_that_ignores_status_with_listid_is_not_planned(filled: Workspace) -> None:
+    """The product adapts to what the doctor found: a list read status by status would call
+    unsubscribed people active, so the plan stops with the reason instead."""
+    counting(filled, SandboxSettings(seed=5, list_status="ignored"))
+    assert filled.sync("doctor").exit_code == 0
+    planned = filled.sync("plan")
+    assert planned.exit_code == 1
+    assert "ignores status together with listid" in planned.output
+    assert "connections/ac-sandbox.yaml" in planned.output

@@ -3,7 +3,8 @@
 Decisions where ActiveCampaign's documentation is silent (see the API reference, §4):
 
 - ``status`` with ``listid`` is evaluated against the list subscription (-1, the default,
-  is any status); ``status`` without ``listid`` matches contacts that have a subscription
+  is any status; ``SandboxSettings.list_status = "ignored"`` ignores it); ``status`` without
+  ``listid`` matches contacts that have a subscription
   with that status on any list.
 - Without ``orders[id]`` contacts come in ascending id order (the documented default).
 - ``meta.total`` is the size of the filtered collection: ``id_greater`` and ``id_less``
@@ -65,7 +66,7 @@ def _filters(sb: Sandbox, req: Request) -> tuple[str, str, list[Any]]:
     if list_id:
         join = "JOIN memberships m ON m.contact_id = c.id AND m.list_id = ?"
         args.append(list_id)
-        if status != -1:
+        if status != -1 and sb.settings.list_status == "list":
             join += " AND m.status = ?"
             args.append(status)
     elif status != -1:

@@ -10,6 +10,7 @@ SANDBOX_DEFAULT_KEY = "sandbox"
 FAULT_KINDS = ("502", "503", "drop")
 UPDATED_AFTER = ("instant", "day")
 SIDELOADS = ("complete", "ignored", "stale", "slow")
+LIST_STATUSES = ("list", "ignored")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,10 @@ class SandboxSettings:
       ``"complete"`` (every value of the page's contacts), ``"ignored"`` (no array at
       all), ``"stale"`` (values that disagree with ``GET /contacts/{id}/fieldValues``),
       ``"slow"`` (the answer takes longer than a client waits: a time-out).
+    - ``list_status``: what ``status`` does together with ``listid`` on ``GET /contacts``:
+      ``"list"`` (the subscription's status on that list, as the product assumes) or
+      ``"ignored"`` (every member of the list, whatever the status: the alternative
+      ``sync doctor`` must tell apart).
     """
 
     api_key: str = SANDBOX_DEFAULT_KEY
@@ -56,6 +61,7 @@ class SandboxSettings:
     updated_after: str = "instant"
     total_counts_ids: bool = True
     sideload: str = "complete"
+    list_status: str = "list"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
@@ -69,6 +75,8 @@ class SandboxSettings:
             raise ValueError(f"updated_after must be one of {UPDATED_AFTER}")
         if self.sideload not in SIDELOADS:
             raise ValueError(f"sideload must be one of {SIDELOADS}")
+        if self.list_status not in LIST_STATUSES:
+            raise ValueError(f"list_status must be one of {LIST_STATUSES}")
 
     def __repr__(self) -> str:  # the key is a secret in spirit: never shown
         return (
