@@ -90,11 +90,12 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
 
 
 class _Counting(httpx.BaseTransport):
-    def __init__(self, inner: httpx.BaseTransport, sent: list[str]) -> None:
-        self.inner, self.sent = inner, sent
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append(f"{request.method} {request.url.path}")
+        _CountingConnector.sent.append(f"{request.method} {request.url.path}")
+        _CountingConnector.requests.append(request)
         return self.inner.handle_request(request)
 
     def close(self) -> None:
@@ -103,21 +104,29 @@ class _Counting(httpx.BaseTransport):
 
 class _CountingConnector(Connector):
     sent: ClassVar[list[str]] = []
+    requests: ClassVar[list[httpx.Request]] = []
 
     def transport(
         self, connection: ActiveCampaignConnection, sandbox_data: Path
     ) -> httpx.BaseTransport | None:
         inner = super().transport(connection, sandbox_data)
         assert inner is not None
-        return _Counting(inner, self.sent)
+        return _Counting(inner)
+
+
+def recording(ws: Workspace, sandbox: SandboxSettings | None = None) -> list[httpx.Request]:
+    """From now on, every request the workspace's runs send (to a sandbox behaving as
+    ``sandbox`` says, when given)."""
+    base = fake_time_connector(ws.clock, sandbox)
+    ws.connector = _CountingConnector(**{f.name: getattr(base, f.name) for f in fields(base)})
+    _CountingConnector.sent, _CountingConnector.requests = [], []
+    return _CountingConnector.requests
 
 
 def counting(ws: Workspace, sandbox: SandboxSettings | None = None) -> list[str]:
     """From now on, every request the workspace's runs send, as ``"METHOD /path"`` (to a
     sandbox behaving as ``sandbox`` says, when given)."""
-    base = fake_time_connector(ws.clock, sandbox)
-    ws.connector = _CountingConnector(**{f.name: getattr(base, f.name) for f in fields(base)})
-    _CountingConnector.sent = []
+    recording(ws, sandbox)
     return _CountingConnector.sent
 
 

@@ -3,7 +3,6 @@ tidy help, a --var that changes nothing, the second console script."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -18,15 +17,14 @@ import engine
 import engine.cli
 from engine.cli.argv import as_invoked, hoist_globals, program_name
 from engine.cli.context import CliState
+from tests.reconcile_fixtures import copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    for part in ("connections", "segments", "exports"):
-        shutil.copytree(REPO / part, tmp_path / part)
-    shutil.copy(REPO / "sync.yaml", tmp_path / "sync.yaml")
+    copy_example(tmp_path)
     return tmp_path
 
 

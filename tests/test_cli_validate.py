@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,15 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 import engine.cli
+from tests.reconcile_fixtures import copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    for part in ("connections", "segments", "exports"):
-        shutil.copytree(REPO / part, tmp_path / part)
-    shutil.copy(REPO / "sync.yaml", tmp_path / "sync.yaml")
+    copy_example(tmp_path)
     return tmp_path
 
 

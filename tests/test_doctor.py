@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import datetime
-from pathlib import Path
-from typing import ClassVar
 
-import httpx
 import pytest
 
-from engine.activecampaign.connect import Connector
 from engine.activecampaign.sandbox import SandboxSettings
 from engine.doctor import UPDATED_AFTER_FACT
 from engine.manifests import load_project
-from engine.manifests.models import ActiveCampaignConnection
 from engine.run import ID_RANGES_FACT, LIST_STATUS_FACT, SIDELOAD_FACT
 from engine.state.lists import open_state
 
-from .reconcile_fixtures import Workspace, counting, workspace
+from .reconcile_fixtures import Workspace, counting, recording, workspace
 
 __all__ = ["workspace"]
 
@@ -141,40 +135,13 @@ def test_rejected_key_is_an_error(filled: Workspace) -> None:
     assert facts(filled) == {}
 
 
-class _Cutoffs(Connector):
-    """Records every ``filters[updated_after]`` the run asks for."""
-
-    asked: ClassVar[list[str]] = []
-
-    def transport(
-        self, connection: ActiveCampaignConnection, sandbox_data: Path
-    ) -> httpx.BaseTransport | None:
-        inner = super().transport(connection, sandbox_data)
-        assert inner is not None
-        asked = self.asked
-
-        class Recording(httpx.BaseTransport):
-            def handle_request(self, request: httpx.Request) -> httpx.Response:
-                cutoff = request.url.params.get("filters[updated_after]")
-                if cutoff is not None:
-                    asked.append(cutoff)
-                return inner.handle_request(request)  # type: ignore[union-attr]
-
-            def close(self) -> None:
-                inner.close()  # type: ignore[union-attr]
-
-        return Recording()
-
-
 def _cutoffs_of_next_plan(ws: Workspace) -> list[float]:
-    base = ws.connector
-    assert base is not None
-    ws.connector = _Cutoffs(**{f.name: getattr(base, f.name) for f in fields(base)})
-    _Cutoffs.asked = []
+    """Every ``filters[updated_after]`` the next plan asks for."""
+    sent = recording(ws)
     planned = ws.sync("plan")
     assert planned.exit_code == 0, planned.output
-    ws.connector = base
-    return [datetime.fromisoformat(c).timestamp() for c in _Cutoffs.asked]
+    cutoffs = [r.url.params.get("filters[updated_after]") for r in sent]
+    return [datetime.fromisoformat(c).timestamp() for c in cutoffs if c is not None]
 
 
 @pytest.mark.parametrize(("doctor", "overlap"), [(True, 3_600.0), (False, 86_400.0)])
