@@ -150,6 +150,34 @@ CASES: dict[str, Callable[[Harness], Request]] = {
     "fieldValues_list__200__5": listed(field_value, "fieldValues_list__200__5"),
     "fieldValues_list__200__10": listed(field_value, "fieldValues_list__200__10"),
     "tags_list__200__1": listed(tag, "tags_list__200__1"),
+    "contacts_delete__200__1": with_path(
+        "contacts_delete__200__1", lambda h: f"/contacts/{contact(h)}"
+    ),
+    "contacts_delete__200__2": with_path(
+        "contacts_delete__200__2", lambda h: f"/contacts/{contact(h)}"
+    ),
+    "lists_delete__200__1": with_path(
+        "lists_delete__200__1", lambda h: f"/lists/{h.store.create_list('Gone')}"
+    ),
+    "lists_delete__404__1": with_path("lists_delete__404__1", lambda h: "/lists/4"),
+    "tags_delete__200__1": with_path("tags_delete__200__1", lambda h: f"/tags/{tag(h)}"),
+    "tags_delete__404__1": as_recorded("tags_delete__404__1"),
+    "fields_delete__200__1": with_path(
+        "fields_delete__200__1", lambda h: f"/fields/{text_field(h)}"
+    ),
+    "fields_delete__404__1": as_recorded("fields_delete__404__1"),
+    "fieldRels_create__201__1": lambda h: (
+        "POST",
+        "/fieldRels",
+        {},
+        {"fieldRel": {"field": text_field(h), "relid": "0"}},
+    ),
+    "fieldValues_create__201__1": lambda h: (
+        "POST",
+        "/fieldValues",
+        {},
+        {"fieldValue": {"contact": contact(h), "field": text_field(h), "value": "Text"}},
+    ),
     "tags_create__201__1": as_recorded("tags_create__201__1"),
 }
 

@@ -23,7 +23,7 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
-from engine.activecampaign.sandbox import bulk, contacts, fields, lists, tags, writes
+from engine.activecampaign.sandbox import bulk, contacts, deletes, fields, lists, tags, writes
 
 from .context import Sandbox
 from .faults import DroppedConnection, FaultPlan
@@ -67,6 +67,7 @@ class SandboxApp:
             *lists.ROUTES,
             *contacts.ROUTES,
             *writes.ROUTES,
+            *deletes.ROUTES,
             *fields.ROUTES,
             *tags.ROUTES,
             *bulk.routes(bulk.BulkLimits(self.sandbox)),

@@ -9,7 +9,8 @@ Request checks, in order (each answers HTTP 400 with ``success: 0`` and nothing 
 3. every contact's email (rules of the API reference §9): one invalid contact rejects the
    whole request, ``failureReasons`` = ``[{"contact": N, "failureReason": "..."}]`` with
    ``N`` the contact's **1-based** position in ``contacts`` (the only evidence, a
-   third-party guide, says 1-based; the official page does not say).
+   third-party guide, says 1-based; the official page does not say;
+   ``SandboxSettings.failure_base = 0`` counts from 0).
 
 A queued batch answers 200 with JSON served as ``text/html; charset=UTF-8`` (as recorded).
 It is processed ``bulk_delay`` seconds later (on the first request after that), in one
@@ -18,7 +19,8 @@ overwrite when present (``""`` blanks), omitted keys are kept; ``fields`` by num
 (unknown ids ignored); ``tags`` are names, created if missing, and only added;
 ``subscribe`` sets status 1 but a contact unsubscribed (2) or bounced (3) from one of those
 lists, or naming a list that does not exist, fails as a whole (its email goes to
-``failure``, nothing of it is written); ``unsubscribe`` sets status 2 where the contact is
+``failure``, nothing of it is written; ``SandboxSettings.bulk_resubscribes`` re-subscribes
+them instead); ``unsubscribe`` sets status 2 where the contact is
 on the list. ``import/info`` lists in ``success`` the ids of the contacts the batch
 created (as the documentation says: "newly created contacts") and in ``failure`` the
 emails that failed.
@@ -34,6 +36,7 @@ from engine.activecampaign.sandbox import ops
 
 from .context import Sandbox
 from .ratelimit import SlidingWindow
+from .settings import SandboxSettings
 from .web import BULK_CONTENT_TYPE, HttpError, Request, Response, Route, route
 
 MAX_CONTACTS = 250
@@ -93,7 +96,7 @@ def bulk_import(sb: Sandbox, req: Request, limits: BulkLimits) -> Response:
     if refusal:
         raise _refuse("Rate limit exceeded.", [refusal])
     reasons = []
-    for index, contact in enumerate(contacts, start=1):
+    for index, contact in enumerate(contacts, start=sb.settings.failure_base):
         email = contact.get("email") if isinstance(contact, dict) else None
         problem = ops.email_problem(email)
         if problem:
@@ -155,7 +158,7 @@ def process_due(sb: Sandbox) -> None:
             ).fetchone()
             if row is None:  # another thread got there first
                 continue
-            success, failure = _process(conn, json.loads(row[0]), sb.clock())
+            success, failure = _process(conn, json.loads(row[0]), sb.clock(), sb.settings)
             conn.execute(
                 "UPDATE batches SET status = 'completed', success = ?, failure = ? WHERE id = ?",
                 (json.dumps(success), json.dumps(failure), batch_id),
@@ -163,24 +166,26 @@ def process_due(sb: Sandbox) -> None:
 
 
 def _process(
-    conn: sqlite3.Connection, contacts: list[Any], now: float
+    conn: sqlite3.Connection, contacts: list[Any], now: float, settings: SandboxSettings
 ) -> tuple[list[str], list[str]]:
     success: list[str] = []
     failure: list[str] = []
+    bump = "status" in settings.udate_bumps
+    moves = settings.resent_unsubscribe == "moved"
     for contact in contacts:
         email = str(contact["email"]).strip()
         subscribe = _list_ids(contact.get("subscribe"))
-        if not _may_subscribe(conn, email, subscribe):
+        if not _may_subscribe(conn, email, subscribe, settings.bulk_resubscribes):
             failure.append(email)
             continue
-        contact_id, created = _write_contact(conn, email, contact, now)
+        contact_id, created = _write_contact(conn, email, contact, now, settings.udate_bumps)
         for list_id in subscribe:
             current = ops.membership(conn, contact_id, list_id)
             if current is None or int(current["status"]) != 1:
-                ops.set_membership(conn, contact_id, list_id, 1, now)
+                ops.set_membership(conn, contact_id, list_id, 1, now, bump=bump)
         for list_id in _list_ids(contact.get("unsubscribe")):
             if ops.membership(conn, contact_id, list_id) is not None:
-                ops.set_membership(conn, contact_id, list_id, 2, now)
+                ops.set_membership(conn, contact_id, list_id, 2, now, bump=bump, resent_moves=moves)
         if created:
             success.append(str(contact_id))
     return success, failure
@@ -192,21 +197,29 @@ def _list_ids(raw: object) -> list[int]:
     return [int(i) for i in ids if i.isdigit()]
 
 
-def _may_subscribe(conn: sqlite3.Connection, email: str, list_ids: list[int]) -> bool:
-    """False when a list is missing, or the contact unsubscribed/bounced from one."""
+def _may_subscribe(
+    conn: sqlite3.Connection, email: str, list_ids: list[int], resubscribes: bool
+) -> bool:
+    """False when a list is missing, or the contact unsubscribed/bounced from one (the
+    importer that ``resubscribes`` still refuses a bounced contact)."""
     existing = ops.contact_by_email(conn, email)
     for list_id in list_ids:
         if conn.execute("SELECT 1 FROM lists WHERE id = ?", (list_id,)).fetchone() is None:
             return False
         if existing is not None:
             current = ops.membership(conn, int(existing["id"]), list_id)
-            if current is not None and int(current["status"]) in (2, 3):
+            refused = (3,) if resubscribes else (2, 3)  # bounced stays bounced
+            if current is not None and int(current["status"]) in refused:
                 return False
     return True
 
 
 def _write_contact(
-    conn: sqlite3.Connection, email: str, contact: dict[str, Any], now: float
+    conn: sqlite3.Connection,
+    email: str,
+    contact: dict[str, Any],
+    now: float,
+    bumps: tuple[str, ...],
 ) -> tuple[int, bool]:
     keys = {"first_name": "first_name", "last_name": "last_name", "phone": "phone"}
     keys["customer_acct_name"] = "orgname"
@@ -219,11 +232,11 @@ def _write_contact(
         for f in fields
         if isinstance(f, dict) and str(f.get("id", "")).isdigit()
     ]
-    changed = bool(ops.set_field_values(conn, contact_id, pairs, now))
+    changed = bool(ops.set_field_values(conn, contact_id, pairs, now)) and "field" in bumps
     for name in contact.get("tags") or []:
         if isinstance(name, str) and name.strip():
             ops.add_tag(conn, contact_id, ops.tag_id_by_name(conn, name.strip(), now), now)
-            changed = True
+            changed = changed or "tag" in bumps
     if changed:
         ops.touch(conn, contact_id, now)
     return contact_id, created

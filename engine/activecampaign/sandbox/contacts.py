@@ -15,6 +15,7 @@ Decisions where ActiveCampaign's documentation is silent (see the API reference,
 - ``include=fieldValues,contactLists,contactTags`` side-loads those arrays at the top level
   (practitioner code relies on it; undocumented). ``SandboxSettings.sideload`` can make the
   ``fieldValues`` array absent, wrong or too slow, to rehearse the product's fallbacks.
+- ``email_like`` keeps contacts whose email contains the value (case-insensitive).
 - ``ids[]`` (repeated) keeps the contacts with those ids (the documented "Filter contacts by
   ID. Can be repeated for multiple IDs").
 - ``filters[updated_after]`` keeps contacts whose ``udate`` is at or after the value, or,
@@ -77,6 +78,9 @@ def _filters(sb: Sandbox, req: Request) -> tuple[str, str, list[Any]]:
     if query.get("email"):
         where.append("lower(c.email) = lower(?)")
         args.append(query["email"].strip())
+    if query.get("email_like"):
+        where.append("instr(lower(c.email), lower(?)) > 0")
+        args.append(query["email_like"].strip())
     wanted = [int(v) for v in req.values("ids[]") + req.values("ids") if v.strip().isdigit()]
     if wanted:
         where.append(f"c.id IN ({', '.join('?' * len(wanted))})")

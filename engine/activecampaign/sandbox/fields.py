@@ -1,14 +1,20 @@
-"""``/fields`` (custom fields) and ``/fieldValues``."""
+"""``/fields`` (custom fields), ``/fieldRels`` (a field's lists) and ``/fieldValues``.
+
+``POST /fieldRels`` is stored and answered as recorded, but visibility is not modelled (a
+value can be written for any field). ``POST /fieldValues`` writes one value (201, as
+recorded); it moves the contact's ``udate`` unless ``SandboxSettings.udate_bumps`` leaves
+out ``"field"``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from engine.activecampaign.sandbox import encode, render
+from engine.activecampaign.sandbox import encode, ops, render
 
 from .context import Sandbox
 from .store import normalise_perstag
-from .web import Request, Response, Route, invalid, page_bounds, route
+from .web import HttpError, Request, Response, Route, invalid, not_found, page_bounds, route
 
 FIELD_KEYS = ("title", "type", "descript", "isrequired", "perstag", "defval", "visible")
 
@@ -94,8 +100,65 @@ def get_field_values(sb: Sandbox, req: Request) -> Response:
     return Response(200, encode.obj(members, {"fieldValues": values}))
 
 
+def _ids(req: Request, wrapper: str, *keys: str) -> dict[str, int]:
+    payload = req.json()
+    data = payload.get(wrapper) if isinstance(payload, dict) else None
+    data = data if isinstance(data, dict) else {}
+    ids = {k: str(data.get(k, "")).strip() for k in keys}
+    missing = [k for k, v in ids.items() if not v.isdigit()]
+    if missing:
+        error = {"title": f"The {wrapper}.{missing[0]} was not provided", "detail": ""}
+        raise HttpError(400, {"errors": [error]})
+    return {k: int(v) for k, v in ids.items()}
+
+
+def create_field_rel(sb: Sandbox, req: Request) -> Response:
+    ids = _ids(req, "fieldRel", "field", "relid")
+    now = sb.clock()
+    with sb.store.write() as conn:
+        if conn.execute("SELECT 1 FROM fields WHERE id = ?", (ids["field"],)).fetchone() is None:
+            raise not_found("Field", ids["field"])
+        cur = conn.execute(
+            "INSERT INTO field_rels (field_id, relid, cdate) VALUES (?, ?, ?)",
+            (ids["field"], ids["relid"], now),
+        )
+    record: dict[str, Any] = {
+        "relid": str(ids["relid"]),
+        "field": str(ids["field"]),
+        "cdate": render.iso(now),
+        "links": [],
+        "id": str(cur.lastrowid),
+    }
+    return Response(201, {"fieldRel": record})
+
+
+def create_field_value(sb: Sandbox, req: Request) -> Response:
+    ids = _ids(req, "fieldValue", "contact", "field")
+    payload = req.json()
+    value = str(payload["fieldValue"].get("value") or "")
+    now = sb.clock()
+    with sb.store.write() as conn:
+        if ops.contact_by_id(conn, ids["contact"]) is None:
+            raise not_found("Subscriber", ids["contact"])
+        if conn.execute("SELECT 1 FROM fields WHERE id = ?", (ids["field"],)).fetchone() is None:
+            raise not_found("Field", ids["field"])
+        written = ops.set_field_values(conn, ids["contact"], [(ids["field"], value)], now)
+        if "field" in sb.settings.udate_bumps:
+            ops.touch(conn, ids["contact"], now)
+        row = conn.execute("SELECT * FROM field_values WHERE id = ?", (written[0],)).fetchone()
+        contact = ops.contact_by_id(conn, ids["contact"])
+        assert contact is not None
+    body = {
+        "contacts": [render.contact_sideloaded(contact, req.base)],
+        "fieldValue": render.field_value(row, req.base),
+    }
+    return Response(201, body)
+
+
 ROUTES: tuple[Route, ...] = (
     route("GET", "/fields", get_fields),
     route("POST", "/fields", create_field),
+    route("POST", "/fieldRels", create_field_rel),
     route("GET", "/fieldValues", get_field_values),
+    route("POST", "/fieldValues", create_field_value),
 )

@@ -107,8 +107,13 @@ def set_membership(
     now: float,
     *,
     sourceid: int = 0,
+    bump: bool = True,
+    resent_moves: bool = False,
 ) -> sqlite3.Row:
-    """Set a contact's status on a list (creating the membership); returns the row."""
+    """Set a contact's status on a list (creating the membership); returns the row.
+    ``bump``: the contact's ``udate`` moves; ``resent_moves``: unsubscribing someone
+    already unsubscribed moves the membership's ``udate`` (settings: ``udate_bumps``,
+    ``resent_unsubscribe``)."""
     current = membership(conn, contact_id, list_id)
     if current is None:
         conn.execute(
@@ -122,7 +127,10 @@ def set_membership(
             " sdate = CASE WHEN ? = 1 THEN ? ELSE sdate END WHERE id = ?",
             (status, sourceid, now, status, now, current["id"]),
         )
-    touch(conn, contact_id, now)
+    elif status == 2 and resent_moves:
+        conn.execute("UPDATE memberships SET udate = ? WHERE id = ?", (now, current["id"]))
+    if bump:
+        touch(conn, contact_id, now)
     row = membership(conn, contact_id, list_id)
     assert row is not None
     return row

@@ -11,6 +11,8 @@ FAULT_KINDS = ("502", "503", "drop")
 UPDATED_AFTER = ("instant", "day")
 SIDELOADS = ("complete", "ignored", "stale", "slow")
 LIST_STATUSES = ("list", "ignored")
+UDATE_WRITES = ("field", "tag", "status")
+RESENT_UNSUBSCRIBES = ("kept", "moved")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,16 @@ class SandboxSettings:
       ``"list"`` (the subscription's status on that list, as the product assumes) or
       ``"ignored"`` (every member of the list, whatever the status: the alternative
       ``sync doctor`` must tell apart).
+    - ``failure_base``: where a refused bulk import's ``failureReasons[].contact`` counts
+      from: 1 (the 1-based position the only evidence gives) or 0.
+    - ``bulk_resubscribes``: False (the documented "Contacts may not be subscribed to lists
+      which they have previously unsubscribed from": such a contact fails) or True (the
+      importer re-subscribes them).
+    - ``udate_bumps``: which writes move a contact's ``udate``: ``"field"`` (a custom field
+      value), ``"tag"`` (a tag added or removed), ``"status"`` (a list status). Names and
+      the email always do.
+    - ``resent_unsubscribe``: what unsubscribing someone already unsubscribed does to the
+      contactList's ``udate`` (the unsubscribe date): ``"kept"`` or ``"moved"`` to now.
     """
 
     api_key: str = SANDBOX_DEFAULT_KEY
@@ -62,6 +74,10 @@ class SandboxSettings:
     total_counts_ids: bool = True
     sideload: str = "complete"
     list_status: str = "list"
+    failure_base: int = 1
+    bulk_resubscribes: bool = False
+    udate_bumps: tuple[str, ...] = UDATE_WRITES
+    resent_unsubscribe: str = "kept"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
@@ -77,6 +93,12 @@ class SandboxSettings:
             raise ValueError(f"sideload must be one of {SIDELOADS}")
         if self.list_status not in LIST_STATUSES:
             raise ValueError(f"list_status must be one of {LIST_STATUSES}")
+        if self.failure_base not in (0, 1):
+            raise ValueError("failure_base must be 0 or 1")
+        if set(self.udate_bumps) - set(UDATE_WRITES):
+            raise ValueError(f"udate_bumps must be some of {UDATE_WRITES}")
+        if self.resent_unsubscribe not in RESENT_UNSUBSCRIBES:
+            raise ValueError(f"resent_unsubscribe must be one of {RESENT_UNSUBSCRIBES}")
 
     def __repr__(self) -> str:  # the key is a secret in spirit: never shown
         return (

@@ -53,7 +53,7 @@ def sync_contact(sb: Sandbox, req: Request) -> Response:
     with sb.store.write() as conn:
         contact_id, created = ops.upsert_contact(conn, email, values, now)
         written = ops.set_field_values(conn, contact_id, field_values, now)
-        if written:
+        if written and "field" in sb.settings.udate_bumps:
             ops.touch(conn, contact_id, now)
         contact = ops.contact_by_id(conn, contact_id)
         assert contact is not None
@@ -111,7 +111,16 @@ def update_list_status(sb: Sandbox, req: Request) -> Response:
             raise not_found("Subscriber", contact_id)
         if conn.execute("SELECT 1 FROM lists WHERE id = ?", (list_id,)).fetchone() is None:
             raise not_found("_List", list_id)
-        row = ops.set_membership(conn, contact_id, list_id, status, now, sourceid=sourceid)
+        row = ops.set_membership(
+            conn,
+            contact_id,
+            list_id,
+            status,
+            now,
+            sourceid=sourceid,
+            bump="status" in sb.settings.udate_bumps,
+            resent_moves=sb.settings.resent_unsubscribe == "moved",
+        )
         contact = ops.contact_by_id(conn, contact_id)
         assert contact is not None
     body = {
@@ -135,7 +144,8 @@ def add_contact_tag(sb: Sandbox, req: Request) -> Response:
                 404, {"errors": [{"status": 404, "title": "Not Found", "detail": "Tag not found"}]}
             )
         row = ops.add_tag(conn, ids["contact"], ids["tag"], now)
-        ops.touch(conn, ids["contact"], now)
+        if "tag" in sb.settings.udate_bumps:
+            ops.touch(conn, ids["contact"], now)
         contact = ops.contact_by_id(conn, ids["contact"])
         assert contact is not None
     body = {
@@ -152,7 +162,8 @@ def remove_contact_tag(sb: Sandbox, req: Request, id: int) -> Response:
         if row is None:
             raise not_found("SubscriberTag", id)
         conn.execute("DELETE FROM contact_tags WHERE id = ?", (id,))
-        ops.touch(conn, int(row[0]), now)
+        if "tag" in sb.settings.udate_bumps:
+            ops.touch(conn, int(row[0]), now)
     return Response(200, {})
 
 
