@@ -7,7 +7,9 @@ not on the list                     ``add`` (Membership.SUBSCRIBE)
 UNCONFIRMED, or OTHER (e.g. 91)     ``add`` (SUBSCRIBE): not subscribed, and nobody opted out;
                                     a bulk subscribe makes them active
 UNSUBSCRIBED with the product's     ``add`` (Membership.RESUBSCRIBE): the product removed them
-removal marker (removed_by_sync)    earlier (mirror mode) and they re-entered the segments
+removal marker (removed_by_sync)    earlier (mirror mode) and they re-entered the segments;
+                                    ``skipped`` where the account cannot confirm that
+                                    (``Policy.reentry``, from ``engine.facts``)
 UNSUBSCRIBED without the marker     ``skipped``, reason ``unsubscribed``: they opted out
                                     themselves; never re-subscribed
 BOUNCED                             ``skipped``, reason ``bounced`` (even with the marker)
@@ -59,6 +61,7 @@ from .contacts import (
     ListStatus,
     Member,
 )
+from .facts import UNCONFIRMABLE
 from .plan import Action, Change, Membership, Value
 
 DEFAULT_REMOVAL_LIMIT = RemovalLimit(10.0, percent=True)  # limits.max_removals: 10%
@@ -77,9 +80,10 @@ class Policy:
     max_profiles: int = DEFAULT_MAX_PROFILES
     removal_limit: RemovalLimit = DEFAULT_REMOVAL_LIMIT
     allow_removals: bool = False
+    reentry: bool = True  # False: the account cannot confirm re-entries (engine.facts)
 
     @classmethod
-    def of(cls, export: Export, allow_removals: bool = False) -> Policy:
+    def of(cls, export: Export, allow_removals: bool = False, reentry: bool = True) -> Policy:
         mapped = tuple(name for name in export.mapping.columns() if name != "email")
         return cls(
             mode=export.mode,
@@ -89,6 +93,7 @@ class Policy:
             max_profiles=export.limits.max_profiles,
             removal_limit=export.limits.removal_limit,
             allow_removals=allow_removals,
+            reentry=reentry,
         )
 
     @property
@@ -146,6 +151,8 @@ def decide(want: Contact, member: Member | None, policy: Policy) -> Change | Non
             return _update(want, member.contact, policy)
         case ListStatus.BOUNCED:
             return Change(Action.SKIP, want.email, reason="bounced")
+        case ListStatus.UNSUBSCRIBED if member.removed_by_sync and not policy.reentry:
+            return Change(Action.SKIP, want.email, reason=UNCONFIRMABLE)
         case ListStatus.UNSUBSCRIBED if member.removed_by_sync:
             change = _add(want, member.contact, policy, Membership.RESUBSCRIBE)
             return replace(change, contact_id=member.contact_id)

@@ -26,11 +26,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from engine.accounts import account_of_export, on_account
-from engine.activecampaign.write import write_contacts
+from engine.activecampaign.write import WriteFacts, write_contacts
 from engine.apply import ApplyReport, ContactWrite, WriteReport, apply_export
 from engine.contacts import CurrentState, DesiredState
 from engine.diff import Policy
 from engine.errors import ConfigError, UnknownFieldError
+from engine.facts import failure_base, reentry_confirmable
 from engine.manifests.models import Export
 from engine.manifests.project import Project
 from engine.manifests.shared import account_of
@@ -119,7 +120,15 @@ def plan_one(
     if owners is not None:
         desired = owners.settle(export, desired)
     current, read = read_current(project, export, clients, progress, refresh)
-    plan = decide(project, export, desired, current, allow_removals=allow_removals)
+    facts = clients.state().facts(clients(export.connection).host.lower())
+    plan = decide(
+        project,
+        export,
+        desired,
+        current,
+        allow_removals=allow_removals,
+        reentry=reentry_confirmable(facts),
+    )
     return replace(plan, read=read)
 
 
@@ -139,6 +148,7 @@ def decide(
     current: CurrentState,
     *,
     allow_removals: bool = False,
+    reentry: bool = True,
 ) -> ExportPlan:
     """Diff and guards, with both states out of the garbage collector's sight
     (:func:`engine.memory.frozen`: millions of long-lived objects it would walk again and
@@ -146,7 +156,7 @@ def decide(
     connection = project.destinations[export.connection]
     with frozen():
         return plan_export(
-            export.name, connection, desired, current, Policy.of(export, allow_removals)
+            export.name, connection, desired, current, Policy.of(export, allow_removals, reentry)
         )
 
 
@@ -245,10 +255,12 @@ def apply_plan(
     def one(export_plan: ExportPlan) -> ApplyReport:
         client = clients(export_plan.connection)
         list_id = int(export_plan.list_id)
+        facts = clients.state().facts(client.host.lower())
+        how = WriteFacts(failure_base(facts), reentry_confirmable(facts))
 
         def write(writes: Sequence[ContactWrite], step: Step | None) -> WriteReport:
             try:
-                return write_contacts(client, list_id, writes, step)
+                return write_contacts(client, list_id, writes, step, how)
             except UnknownFieldError as exc:  # deleted since the plan was made
                 raise located(project, export_plan.export, exc) from exc
 

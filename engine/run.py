@@ -24,6 +24,14 @@ from engine.activecampaign.read import read_list_state, sideload
 from engine.cancel import interruptible
 from engine.contacts import CurrentState
 from engine.errors import DestinationError, NotFoundError, UnknownFieldError
+from engine.facts import (
+    ID_RANGES_FACT,
+    LIST_STATUS_FACT,
+    SIDELOAD_FACT,
+    UPDATED_AFTER_FACT,
+    unseen_writes,
+    write_probes_ran,
+)
 from engine.manifests.models import ActiveCampaignConnection, Export
 from engine.manifests.project import Project
 from engine.manifests.secrets import env_name, resolve_secret
@@ -156,8 +164,13 @@ def read_current(
     client = clients(export.connection)
     state = clients.state()
     account, list_id = client.host.lower(), str(export.list_id)
-    base, reasons = _base(state, account, list_id, refresh, clients.now())
     facts = state.facts(account)
+    unseen = unseen_writes(
+        facts,
+        values=bool(export.mapping.fields),
+        tags=bool(export.mapping.tags) or export.mode == "mirror",
+    )
+    base, reasons = _base(state, account, list_id, refresh, clients.now(), unseen)
     if facts.get(LIST_STATUS_FACT) == "ignored":
         raise DestinationError(
             f"{project.where('connections', export.connection)}: account {account}: sync "
@@ -197,12 +210,9 @@ def read_current(
     for warning in state.take_warnings():
         progress.note(f"warning: {warning}")
     current, info = result.snapshot.current(), result.info
-    if (
-        not info.incremental
-        and len(current.members) >= DOCTOR_HINT_MEMBERS
-        and not facts.get(UPDATED_AFTER_FACT)
-    ):
-        info = replace(info, notes=(*info.notes, doctor_hint(export.connection)))
+    hint = doctor_hint(export.connection, facts)
+    if not info.incremental and len(current.members) >= DOCTOR_HINT_MEMBERS and hint:
+        info = replace(info, notes=(*info.notes, hint))
     return current, info
 
 
@@ -210,32 +220,38 @@ DOCTOR_HINT_MEMBERS = 100_000
 """A full read of a list this large, on an account ``sync doctor`` never checked, says so."""
 
 
-def doctor_hint(connection: str) -> str:
-    return (
-        f"'sync doctor -c {connection}' has never checked this account: it measures what "
-        "its incremental reads can rely on (a filter exact to the time of day lets each one "
-        "read an hour again instead of a day); a few read-only requests"
-    )
-
-
-SIDELOAD_FACT = "include_field_values"
-"""The account fact holding the ``include=fieldValues`` verdict (``read.sideload``)."""
-UPDATED_AFTER_FACT = "updated_after_granularity"
-"""Whether ``filters[updated_after]`` compares the instant or only the date (``sync
-doctor`` measures it; "instant" shortens an incremental read's overlap to an hour)."""
-LIST_STATUS_FACT = "status_with_listid"
-"""What ``status`` does with ``listid`` on ``GET /contacts`` (``sync doctor``): "list" as
-assumed, or "ignored" — then no list of the account can be read by status, and plans stop."""
-ID_RANGES_FACT = "total_counts_id_ranges"
-"""Whether ``meta.total`` counts ``id_greater``/``id_less`` on the account (``read.lists``)."""
+def doctor_hint(connection: str, facts: Mapping[str, object]) -> str | None:
+    """What ``sync doctor`` has never measured on the account that its reads rely on."""
+    if not facts.get(UPDATED_AFTER_FACT):
+        return (
+            f"'sync doctor -c {connection}' has never checked this account: it measures what "
+            "its incremental reads can rely on (a filter exact to the time of day lets each "
+            "one read an hour again instead of a day); a few read-only requests"
+        )
+    if not write_probes_ran(facts):
+        return (
+            f"'sync doctor -c {connection} --write' has never checked whether values and "
+            "tags move udate on this account, which incremental reads rely on (on scratch "
+            "objects it deletes; about 35 requests)"
+        )
+    return None
 
 
 def _base(
-    state: ListState, account: str, list_id: str, refresh: str, now: float
+    state: ListState,
+    account: str,
+    list_id: str,
+    refresh: str,
+    now: float,
+    unseen: tuple[str, ...] = (),
 ) -> tuple[Snapshot | None, tuple[str, ...]]:
-    """The snapshot to read from, or why the list is read in full."""
+    """The snapshot to read from, or why the list is read in full (``unseen``: writes an
+    incremental read of it would miss, :func:`engine.facts.unseen_writes`)."""
     if refresh == "full":
         return None, ("--refresh full",)
+    if unseen:  # an incremental read would miss those changes
+        names = " or ".join({"field": "a custom field value", "tag": "a tag"}[k] for k in unseen)
+        return None, (f"sync doctor: writing {names} does not move udate here",)
     loaded = state.load(account, list_id)
     if loaded.snapshot is None:
         return None, (loaded.problem or "no snapshot",)

@@ -7,9 +7,8 @@ from datetime import datetime
 import pytest
 
 from engine.activecampaign.sandbox import SandboxSettings
-from engine.doctor import UPDATED_AFTER_FACT
+from engine.facts import ID_RANGES_FACT, LIST_STATUS_FACT, SIDELOAD_FACT, UPDATED_AFTER_FACT
 from engine.manifests import load_project
-from engine.run import ID_RANGES_FACT, LIST_STATUS_FACT, SIDELOAD_FACT
 from engine.state.lists import open_state
 
 from .reconcile_fixtures import Workspace, counting, recording, workspace
@@ -168,7 +167,11 @@ def test_a_large_full_read_of_an_unchecked_account_points_at_the_doctor(
     assert filled.sync("doctor").exit_code == 0
     after = filled.sync("plan", "--refresh", "full")
     assert after.exit_code == 0, after.output
-    assert "sync doctor" not in after.stdout
+    assert "note: 'sync doctor -c ac-sandbox --write' has never checked whether" in after.stdout
+    assert filled.sync("doctor", "--write", "--yes").exit_code == 0
+    last = filled.sync("plan", "--refresh", "full")
+    assert last.exit_code == 0, last.output
+    assert "sync doctor" not in last.stdout
 
 
 def test_an_account_that_ignores_status_with_listid_is_not_planned(filled: Workspace) -> None:

@@ -142,11 +142,14 @@ def _set_profile(ws: Workspace, email: str, ltv: float, last_order: str) -> None
         )
 
 
-def test_someone_who_unsubscribed_unseen_is_never_re_subscribed(workspace: Workspace) -> None:
-    converge(workspace)
-    vip = export_of(plan_json(workspace, "-e", "vip"), "vip")
+def removed_after_an_unseen_unsubscribe(ws: Workspace) -> tuple[str, int]:
+    """A vip member unsubscribes without a udate bump (the snapshot still says active),
+    leaves the segments (sync removes them: re-sending the unsubscribe) and comes back:
+    ``(email, contact id)``, before the apply that sees them come back."""
+    converge(ws)
+    vip = export_of(plan_json(ws, "-e", "vip"), "vip")
     assert vip["summary"]["unchanged"] > 2
-    with duckdb.connect(str(workspace.root / "data" / "profiles.duckdb")) as db:
+    with duckdb.connect(str(ws.root / "data" / "profiles.duckdb")) as db:
         row = db.execute(
             "select lower(trim(email)), lifetime_value, cast(last_order_date as varchar)"
             " from profiles where lifetime_value >= 500 and last_order_date < date '2026-06-01'"
@@ -154,34 +157,43 @@ def test_someone_who_unsubscribed_unseen_is_never_re_subscribed(workspace: Works
         ).fetchone()
     assert row is not None
     email, ltv, last_order = row
-    with Store(workspace.sandbox, clock=workspace.clock) as store:
+    with Store(ws.sandbox, clock=ws.clock) as store:
         person = _member_id(store, email)
         store.load_members(LIST_VIP, [("other@example.com", "O", "T", "", 2)])
         store.age(2 * DAY)
-    plan_json(workspace, "-e", "vip")  # the snapshot now has the other person unsubscribed
-    workspace.clock.now += 3_600
-    with Store(workspace.sandbox, clock=workspace.clock) as store:
+    plan_json(ws, "-e", "vip")  # the snapshot now has the other person unsubscribed
+    ws.clock.now += 3_600
+    with Store(ws.sandbox, clock=ws.clock) as store:
         store.set_status_quietly(LIST_VIP, person, 2)  # unsubscribes: no udate bump
         other = _member_id(store, "other@example.com")
         store.set_status_quietly(LIST_VIP, other, 1)  # subscribes: the counts still match
-    workspace.clock.now += 3_600
-    _set_profile(workspace, email, 0, "2000-01-01")  # leaves the segment
-    left = workspace.sync("apply", "--yes", "-e", "vip")
+    ws.clock.now += 3_600
+    _set_profile(ws, email, 0, "2000-01-01")  # leaves the segment
+    left = ws.sync("apply", "--yes", "-e", "vip")
     assert left.exit_code == 0, left.output
     assert f"  - {email}\n" in left.stdout  # the stale snapshot says active: removed (and marked)
-    workspace.clock.now += 3_600
-    _set_profile(workspace, email, ltv, last_order)  # and comes back
+    ws.clock.now += 3_600
+    _set_profile(ws, email, ltv, last_order)  # and comes back
+    return email, person
+
+
+def list_status(ws: Workspace, contact_id: int) -> int:
+    with Store(ws.sandbox) as store, store.read() as conn:
+        row = conn.execute(
+            "SELECT status FROM memberships WHERE contact_id = ? AND list_id = ?",
+            (contact_id, LIST_VIP),
+        ).fetchone()
+    return int(row[0])
+
+
+def test_someone_who_unsubscribed_unseen_is_never_re_subscribed(workspace: Workspace) -> None:
+    email, person = removed_after_an_unseen_unsubscribe(workspace)
     back = workspace.sync("apply", "--yes", "-e", "vip")
     assert back.exit_code == 0, back.output
     assert f"+ {email} (removed earlier by sync)" in back.stdout
     assert "1 skipped" in back.stdout
     assert f"{email}: not re-subscribed: they unsubscribed at" in back.stdout
-    with Store(workspace.sandbox) as store, store.read() as conn:
-        status = conn.execute(
-            "SELECT status FROM memberships WHERE contact_id = ? AND list_id = ?",
-            (person, LIST_VIP),
-        ).fetchone()
-    assert status[0] == 2
+    assert list_status(workspace, person) == 2
     again = workspace.sync("apply", "--yes", "-e", "vip")
     assert "not re-subscribed" in again.stdout  # and not on a later run either
 

@@ -1,4 +1,5 @@
-"""Resolving names to ActiveCampaign ids: custom fields by perstag, tags by name.
+"""Resolving names to ActiveCampaign ids: custom fields by perstag, tags by name, contacts
+by email.
 
 Both reader and writer need them; both raise before anything is read or written when a
 mapped custom field does not exist (a plan that cannot be applied should not be made).
@@ -70,6 +71,15 @@ def field_ids(client: Client, perstags: Sequence[str], list_id: int) -> dict[str
             tuple(missing),
         )
     return {p: by_tag[wire.normalise_perstag(p)] for p in perstags}
+
+
+def contact_by_email(client: Client, email: str) -> str | None:
+    """The id of the contact with ``email`` (``GET /contacts?email=``), or None."""
+    body = client.get("contacts", kind="contacts", params={"email": email})
+    for contact in wire.items(body, "contacts"):
+        if wire.normalise_email(contact.get("email")) == email:
+            return wire.as_id(contact.get("id"))
+    return None
 
 
 def find_tag(client: Client, name: str) -> str | None:

@@ -1,4 +1,9 @@
-"""``sync doctor``: what the account does where the documents are silent (read-only)."""
+"""``sync doctor``: what the account does where the API documents are silent.
+
+Read-only by default; ``--write`` adds probes on scratch objects it makes and deletes
+(asking first on a terminal, ``--yes`` otherwise); ``--clean`` only deletes what earlier
+``--write`` runs left behind.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ from typing import Annotated
 import typer
 
 from engine import pipeline
-from engine.doctor import diagnose
+from engine.doctor import clean_leftovers, diagnose, scratch_of
 from engine.errors import ConfigError
 from engine.manifests import Project
-from engine.render.doctor import render_doctor
+from engine.render.doctor import render_cleaned, render_doctor
 
 from . import app
+from . import apply as apply_cli
 from .context import CliState
 
 
@@ -29,16 +35,67 @@ def doctor(
         int | None,
         typer.Option("--list-id", metavar="N", min=1, help="Probe within this list."),
     ] = None,
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write",
+            help="Also probe writes, on a scratch list, tag and contacts named "
+            "sync-doctor-<date> that are deleted afterwards.",
+        ),
+    ] = False,
+    clean: Annotated[
+        bool,
+        typer.Option("--clean", help="Only delete scratch objects earlier --write runs left."),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Write without asking (--write, --clean).")
+    ] = False,
 ) -> None:
     """Check the key and what the account does where the API documents are silent (GET
-    requests only); the verdicts are stored as account facts for later plans."""
+    requests only, unless --write); the verdicts are stored as account facts for later
+    plans and applies."""
     state: CliState = ctx.obj
     project = state.project()
     name = _connection(project, connection)
+    if clean and (write or list_id is not None):
+        raise ConfigError("--clean deletes leftovers only: it takes neither --write nor --list-id")
     with pipeline.Clients(project, connector=state.connector) as clients:
-        report = diagnose(clients, name, list_id)
+        if clean:
+            what = (
+                f"delete every scratch object (sync-doctor-*) on '{name}', also those of a "
+                "--write run that may still be going on"
+            )
+            _confirm(yes, what)
+            cleaned = clean_leftovers(clients, name)
+            typer.echo(render_cleaned(name, cleaned), nl=False)
+            if cleaned.interrupted:
+                raise typer.Exit(130)
+            if not cleaned.complete:
+                raise typer.Exit(1)
+            return
+        scratch = scratch_of(clients) if write else None
+        if scratch is not None:
+            what = (
+                f"create a list, a text field, a tag and up to 4 contacts named "
+                f"{scratch.name}* on '{name}' to probe writes (automations and webhooks of "
+                "the account may see them), and delete them afterwards"
+            )
+            _confirm(yes, what)
+        report = diagnose(clients, name, list_id, write=scratch)
     typer.echo(render_doctor(report), nl=False)
+    if report.interrupted:
+        raise typer.Exit(130)
     if report.failed:
+        raise typer.Exit(1)
+
+
+def _confirm(yes: bool, what: str) -> None:
+    if yes:
+        return
+    if not apply_cli.on_terminal():
+        raise ConfigError(f"sync doctor would {what}: not a terminal, so pass --yes")
+    if not typer.confirm(f"sync doctor will {what}. Go on?", default=False):
+        typer.echo("Nothing written.")
         raise typer.Exit(1)
 
 

@@ -1,10 +1,7 @@
-"""``sync doctor``: what an ActiveCampaign account does where the documents are silent.
+"""``sync doctor``'s read-only checks: a few paced ``GET`` requests, never a write.
 
-Read-only: a few paced ``GET`` requests through the normal :class:`Client`, never a write.
-Each check says what it asked, what came back, its verdict and what the product does about
-it. The verdicts the reader relies on are kept as account facts
-(:meth:`engine.state.lists.ListState.put_fact`), so later plans use them without finding
-them out again:
+Each check says what it asked, what came back, its verdict and what the product does
+about it; the facts found are collected in :attr:`Doctor.facts`:
 
 1. the key and host work (``GET /lists?limit=1``, or ``GET /lists/N`` with ``--list-id``);
 2. which rate-limit headers come back (the same answer);
@@ -14,13 +11,15 @@ them out again:
 4. whether ``include=fieldValues`` agrees with ``GET /contacts/{id}/fieldValues`` for a
    sample (:func:`engine.activecampaign.read.sideload.verify`; :data:`SIDELOAD_FACT`);
 5. whether ``meta.total`` of ``GET /contacts`` counts ``id_greater`` / ``id_less``: the
-   counts of two halves must add up to the whole (:data:`ID_RANGES_FACT`).
+   counts of two halves must add up to the whole (:data:`ID_RANGES_FACT`);
+6. whether ``status`` with ``listid`` is the list status: members asked for by status,
+   each checked against its own contactLists (:data:`LIST_STATUS_FACT`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,13 +32,7 @@ from engine.activecampaign.read import sideload
 from engine.activecampaign.read.incremental import ID_RANGES_COUNTED, ID_RANGES_IGNORED, iso
 from engine.activecampaign.read.members import Columns, Lookups
 from engine.errors import SyncError
-from engine.run import (
-    ID_RANGES_FACT,
-    LIST_STATUS_FACT,
-    SIDELOAD_FACT,
-    UPDATED_AFTER_FACT,
-    Clients,
-)
+from engine.facts import ID_RANGES_FACT, LIST_STATUS_FACT, SIDELOAD_FACT, UPDATED_AFTER_FACT
 
 AS_ASSUMED = "as assumed"
 DIFFERS = "differs"
@@ -71,37 +64,7 @@ class Check:
     action: str
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
-    connection: str
-    host: str
-    checks: tuple[Check, ...]
-    facts: Mapping[str, str] = field(default_factory=dict)  # stored by this run
-
-    @property
-    def failed(self) -> bool:
-        return any(c.verdict == ERROR for c in self.checks)
-
-
-def diagnose(clients: Clients, connection: str, list_id: int | None = None) -> Report:
-    """Run every check on the connection's account and store the verdicts as its facts."""
-    client = clients(connection)
-    doctor = _Doctor(client, list_id)
-    checks = [doctor.access()]
-    if checks[0].verdict != ERROR:
-        checks.append(doctor.rate_headers())
-        checks.append(_guarded(UPDATED_AFTER, doctor.updated_after))
-        checks.append(_guarded(FIELD_VALUES, doctor.field_values))
-        checks.append(_guarded(ID_RANGES, doctor.id_ranges))
-        checks.append(_guarded(LIST_STATUS, doctor.list_status))
-    state = clients.state()
-    account = client.host.lower()
-    for name, value in doctor.facts.items():
-        state.put_fact(account, name, value)
-    return Report(connection, client.host, tuple(checks), dict(doctor.facts))
-
-
-def _guarded(name: str, check: Callable[[], Check]) -> Check:
+def guarded(name: str, check: Callable[[], Check]) -> Check:
     """The check, or an error verdict when the account failed to answer it."""
     try:
         return check()
@@ -109,7 +72,7 @@ def _guarded(name: str, check: Callable[[], Check]) -> Check:
         return Check(name, "", str(exc), ERROR, "nothing is stored; run doctor again later")
 
 
-class _Doctor:
+class Doctor:
     """The checks of one account (facts found are collected in :attr:`facts`)."""
 
     def __init__(self, client: Client, list_id: int | None) -> None:
@@ -118,6 +81,17 @@ class _Doctor:
         self.reply: Reply | None = None
         self._page: wire.Page[wire.ContactValues] | None = None
         self.timed_out = False  # include=fieldValues took longer than the client waits
+
+    def run(self) -> list[Check]:
+        """Every check, in order (none after the key or host failed)."""
+        checks = [self.access()]
+        if checks[0].verdict != ERROR:
+            checks.append(self.rate_headers())
+            checks.append(guarded(UPDATED_AFTER, self.updated_after))
+            checks.append(guarded(FIELD_VALUES, self.field_values))
+            checks.append(guarded(ID_RANGES, self.id_ranges))
+            checks.append(guarded(LIST_STATUS, self.list_status))
+        return checks
 
     @property
     def scope(self) -> dict[str, Any]:

@@ -6,6 +6,6 @@ submits and follows bulk imports.
 
 from __future__ import annotations
 
-from .writer import write_contacts
+from .writer import WriteFacts, write_contacts
 
-__all__ = ["write_contacts"]
+__all__ = ["WriteFacts", "write_contacts"]

@@ -7,8 +7,9 @@
 - A 400 naming contacts (``failureReasons: [{contact, failureReason}]``) means nothing was
   queued: the named contacts are rejected with their reason and the rest is sent again.
   ``contact`` is read as the 1-based position in the batch's ``contacts`` array (the only
-  evidence, a third-party guide, says 1-based; the official page does not say: UNCERTAIN),
-  or as an email when it is one.
+  evidence, a third-party guide, says 1-based; the official page does not say: UNCERTAIN;
+  0-based where ``sync doctor --write`` measured that: ``base``), or as an email when it
+  is one.
 - A queued batch is followed through ``GET /import/info`` with growing poll intervals
   until ``completed`` (or ``failed``/``interrupted``), within a deadline. Contacts listed in
   ``failure`` are rejected; the others of a completed batch are applied. A batch that
@@ -118,8 +119,9 @@ class Queued:
     queued_at: float
 
 
-def submit(client: Client, batch: list[Encoded], outcome: Settled) -> Queued | None:
-    """Send one batch until it is queued; named contacts are rejected and dropped."""
+def submit(client: Client, batch: list[Encoded], outcome: Settled, base: int = 1) -> Queued | None:
+    """Send one batch until it is queued; named contacts are rejected and dropped
+    (positions counted from ``base``)."""
     for _ in range(MAX_RESENDS):
         if not batch:
             return None
@@ -134,7 +136,7 @@ def submit(client: Client, batch: list[Encoded], outcome: Settled) -> Queued | N
         batch_id = wire.as_id(reply.body.get("batchId")) if isinstance(reply.body, dict) else ""
         if reply.status < 300 and wire.success_flag(reply.body) and batch_id:
             return Queued(batch_id, tuple(e.email for e in batch), client.clock())
-        named = named_failures(reply.body, batch)
+        named = named_failures(reply.body, batch, base)
         if not named:
             reason = wire.error_message(reply.body) or f"bulk import answered {reply.status}"
             outcome.rejected += [Rejection(e.email, reason) for e in batch]
@@ -145,8 +147,9 @@ def submit(client: Client, batch: list[Encoded], outcome: Settled) -> Queued | N
     return None
 
 
-def named_failures(body: object, batch: Sequence[Encoded]) -> dict[int, str]:
-    """``{index in batch: reason}`` from a 400's ``failureReasons`` objects."""
+def named_failures(body: object, batch: Sequence[Encoded], base: int = 1) -> dict[int, str]:
+    """``{index in batch: reason}`` from a 400's ``failureReasons`` objects (a position
+    counted from ``base``, or an email)."""
     reasons = body.get("failureReasons") if isinstance(body, dict) else None
     if not isinstance(reasons, list):
         return {}
@@ -162,7 +165,7 @@ def named_failures(body: object, batch: Sequence[Encoded]) -> dict[int, str]:
         if isinstance(ref, str) and "@" in ref:
             index = by_email.get(wire.normalise_email(ref), -1)
         else:
-            index = wire.as_int(ref, default=0) - 1
+            index = wire.as_int(ref, default=-1) - base
         if 0 <= index < len(batch):
             named[index] = why.strip()
     return named
@@ -238,6 +241,8 @@ def import_all(
     outcome: Settled,
     progress: Tally,
     policy: FollowPolicy | None = None,
+    *,
+    base: int = 1,
 ) -> None:
     """Submit every batch and follow it; at most MAX_PENDING batches in flight (the number
     of simultaneous imports ActiveCampaign tolerates is undocumented).
@@ -255,7 +260,7 @@ def import_all(
         before = len(outcome.rejected)
         unknown_before = len(outcome.unknown)
         try:
-            queued = submit(client, batch, outcome)
+            queued = submit(client, batch, outcome, base)
         except DestinationError as exc:
             progress.add(_give_up(exc, batch, todo, outcome, outcome.rejected[before:]))
             break

@@ -24,11 +24,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from engine.activecampaign import wire
 from engine.activecampaign.client import Client
+from engine.activecampaign.lookup import contact_by_email
 from engine.apply import ContactWrite, Rejection, Settled
 from engine.contacts import ListStatus, removal_marker
 from engine.errors import DestinationError
+from engine.facts import UNCONFIRMABLE
 from engine.plan import Membership
 
 from . import resubscribe
@@ -43,9 +44,12 @@ def write_marked(
     writes: Sequence[ContactWrite],
     outcome: Settled,
     tag_id: Callable[[str], str],
+    *,
+    reentry: bool = True,
 ) -> tuple[list[ContactWrite], int]:
     """Do ``writes`` (all of :data:`MARKED` kinds); returns the KEEP writes still to do
-    (their values and tags) and how many contacts were finished here."""
+    (their values and tags) and how many contacts were finished here. Without ``reentry``
+    (the account cannot confirm one: :mod:`engine.facts`) a RESUBSCRIBE is skipped."""
     try:
         seen = resubscribe.Confirmations(client, list_id)
         seen.prefetch([w.contact_id for w in writes if w.contact_id])
@@ -54,6 +58,9 @@ def write_marked(
         return [], len(writes)
     follow_ups: list[ContactWrite] = []
     for write in writes:
+        if write.membership is Membership.RESUBSCRIBE and not reentry:
+            outcome.skipped.append(Rejection(write.email, f"not re-subscribed: {UNCONFIRMABLE}"))
+            continue
         try:
             done = _one(client, list_id, write, seen, outcome, tag_id)
         except DestinationError as exc:
@@ -77,7 +84,7 @@ def _one(
     tag_id: Callable[[str], str],
 ) -> bool:
     """One contact's marker write; False when it was refused, skipped or not found."""
-    contact_id = write.contact_id or _contact_id(client, write.email)
+    contact_id = write.contact_id or contact_by_email(client, write.email)
     evidence = None if contact_id is None else seen.evidence(contact_id)
     if contact_id is None or evidence is None:
         outcome.rejected.append(Rejection(write.email, GONE))
@@ -112,12 +119,3 @@ def _one(
         case _:
             raise ValueError(f"not a marker write: {write.membership}")
     return True
-
-
-def _contact_id(client: Client, email: str) -> str | None:
-    """The id of the contact with ``email`` (``GET /contacts?email=``), or None."""
-    body = client.get("contacts", kind="contacts", params={"email": email})
-    for contact in wire.items(body, "contacts"):
-        if wire.normalise_email(contact.get("email")) == email:
-            return wire.as_id(contact.get("id"))
-    return None

@@ -45,6 +45,16 @@ SMALL = 10
 _SYNC_NAMES = {"first_name": "firstName", "last_name": "lastName", "phone": "phone"}
 
 
+@dataclass(frozen=True, slots=True)
+class WriteFacts:
+    """What writing adapts to on an account (its facts, :mod:`engine.facts`): where a
+    refused bulk import's ``failureReasons[].contact`` counts from, and whether a
+    re-entry can be confirmed (else it is skipped)."""
+
+    failure_base: int = 1
+    reentry: bool = True
+
+
 @dataclass(slots=True)
 class _Context:
     client: Client
@@ -63,8 +73,10 @@ def write_contacts(
     list_id: int,
     writes: Sequence[ContactWrite],
     progress: Step | None = None,
+    facts: WriteFacts | None = None,
 ) -> WriteReport:
     """Apply ``writes`` to list ``list_id``; per contact: applied, rejected or unknown."""
+    facts = facts or WriteFacts()
     before = client.stats.snapshot()
     perstags = sorted({perstag for w in writes for perstag in w.custom_values})
     ctx = _Context(client, list_id, field_ids(client, perstags, list_id))
@@ -74,7 +86,9 @@ def write_contacts(
     rest = [w for w in writes if w.membership not in MARKED]
     marked = [w for w in writes if w.membership in MARKED]
     if marked:
-        follow_ups, finished = write_marked(client, list_id, marked, outcome, ctx.tag_id)
+        follow_ups, finished = write_marked(
+            client, list_id, marked, outcome, ctx.tag_id, reentry=facts.reentry
+        )
         tally.add(finished)
         rest += follow_ups
     if len(rest) <= SMALL:
@@ -82,7 +96,8 @@ def write_contacts(
             _write_one(ctx, write, outcome)
             tally.add(1)
     else:
-        import_all(client, prepare(rest, list_id, ctx.fields, outcome), outcome, tally)
+        encoded = prepare(rest, list_id, ctx.fields, outcome)
+        import_all(client, encoded, outcome, tally, base=facts.failure_base)
     return _report(client, before, outcome)
 
 
