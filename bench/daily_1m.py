@@ -94,8 +94,8 @@ def setup(root: Path, rows: int, deleted: float, measured_filter: bool = False) 
 
     from engine import pipeline
     from engine.activecampaign.sandbox import Store
-    from engine.manifests.load import load_project
     from engine.facts import UPDATED_AFTER_FACT
+    from engine.manifests.load import load_project
     from engine.scaffold.sample_data import generate
     from engine.sources import desired_state
     from engine.state import sandbox_data

@@ -165,12 +165,7 @@ def read_current(
     state = clients.state()
     account, list_id = client.host.lower(), str(export.list_id)
     facts = state.facts(account)
-    unseen = unseen_writes(
-        facts,
-        values=bool(export.mapping.fields),
-        tags=bool(export.mapping.tags) or export.mode == "mirror",
-    )
-    base, reasons = _base(state, account, list_id, refresh, clients.now(), unseen)
+    base, reasons = _base(state, account, list_id, refresh, clients.now(), _unseen(export, facts))
     if facts.get(LIST_STATUS_FACT) == "ignored":
         raise DestinationError(
             f"{project.where('connections', export.connection)}: account {account}: sync "
@@ -235,6 +230,13 @@ def doctor_hint(connection: str, facts: Mapping[str, object]) -> str | None:
             "objects it deletes; about 35 requests)"
         )
     return None
+
+
+def _unseen(export: Export, facts: Mapping[str, object]) -> tuple[str, ...]:
+    """Writes that do not move ``udate`` on the account and that the export's list reads:
+    values where it maps custom fields, tags where it maps tags or mirrors (the marker)."""
+    tags = bool(export.mapping.tags) or export.mode == "mirror"
+    return unseen_writes(facts, values=bool(export.mapping.fields), tags=tags)
 
 
 def _base(

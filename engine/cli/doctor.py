@@ -61,17 +61,7 @@ def doctor(
         raise ConfigError("--clean deletes leftovers only: it takes neither --write nor --list-id")
     with pipeline.Clients(project, connector=state.connector) as clients:
         if clean:
-            what = (
-                f"delete every scratch object (sync-doctor-*) on '{name}', also those of a "
-                "--write run that may still be going on"
-            )
-            _confirm(yes, what)
-            cleaned = clean_leftovers(clients, name)
-            typer.echo(render_cleaned(name, cleaned), nl=False)
-            if cleaned.interrupted:
-                raise typer.Exit(130)
-            if not cleaned.complete:
-                raise typer.Exit(1)
+            _clean(clients, name, yes)
             return
         scratch = scratch_of(clients) if write else None
         if scratch is not None:
@@ -86,6 +76,20 @@ def doctor(
     if report.interrupted:
         raise typer.Exit(130)
     if report.failed:
+        raise typer.Exit(1)
+
+
+def _clean(clients: pipeline.Clients, name: str, yes: bool) -> None:
+    what = (
+        f"delete every scratch object (sync-doctor-*) on '{name}', also those of a --write "
+        "run that may still be going on"
+    )
+    _confirm(yes, what)
+    cleaned = clean_leftovers(clients, name)
+    typer.echo(render_cleaned(name, cleaned), nl=False)
+    if cleaned.interrupted:
+        raise typer.Exit(130)
+    if not cleaned.complete:
         raise typer.Exit(1)
 
 

@@ -1,8 +1,9 @@
 """``sync doctor``: what an ActiveCampaign account does where the documents are silent.
 
-:mod:`.checks` asks with ``GET`` requests only; with ``--write``, :mod:`.probes` also writes
-to scratch objects it makes and deletes (:mod:`.scratch`). Every verdict the product can use
-is stored as an account fact (:mod:`engine.facts`), where later plans and applies find it.
+:mod:`.checks` asks with ``GET`` requests only; with ``--write``, :mod:`.session` also runs
+the probes of :mod:`.probes` on scratch objects it makes (:mod:`.made`) and deletes
+(:mod:`.scratch`). Every verdict the product can use is stored as an account fact
+(:mod:`engine.facts`), where later plans and applies find it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass, field
 from engine.run import Clients
 
 from .checks import AS_ASSUMED, DIFFERS, ERROR, UNCLEAR, Check, Doctor
-from .probes import WRITE_CHECKS, Probed, probe
+from .probes import WRITE_CHECKS
 from .scratch import Cleaned, Scratch, clean, find, stamp_of
+from .session import Probed, probe
 
 __all__ = [
     "AS_ASSUMED",
