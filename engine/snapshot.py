@@ -87,6 +87,10 @@ def utc_text(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+REREAD_MARGIN = 3_600.0
+"""Seconds before the last read whose updates an incremental read reads again."""
+
+
 @dataclass(frozen=True, slots=True)
 class ListRead:
     """How a list was read for a plan.
@@ -114,8 +118,10 @@ class ListRead:
         return self.mode == "incremental"
 
     def summary(self) -> str:
-        """``incremental since 2026-12-01 06:07 UTC: 1,240 contacts changed, counts match
-        (212 requests)`` or ``full read: no snapshot (9,700 requests)``."""
+        """``incremental since 2026-12-01 06:07 UTC: 1,240 contacts read again (updated
+        from 05:07 on), counts match (212 requests)`` or ``full read: no snapshot (9,700
+        requests)``. Those updated within :data:`REREAD_MARGIN` before the last read are
+        read again whether or not they changed since."""
         requests = f"{self.requests:,} request" + ("" if self.requests == 1 else "s")
         if not self.incremental:
             why = "; ".join(self.reasons) or "no snapshot"
@@ -123,7 +129,12 @@ class ListRead:
         since = utc_text(self.since) if self.since is not None else "the last read"
         counts = "; ".join(self.reasons) if self.reasons else "counts match"
         changed = f"{self.changed:,} contact" + ("" if self.changed == 1 else "s")
-        return f"incremental since {since}: {changed} changed, {counts} ({requests})"
+        if self.since is not None:
+            start = datetime.fromtimestamp(self.since - REREAD_MARGIN, UTC).strftime("%H:%M")
+            changed += f" read again (updated from {start} on)"
+        else:
+            changed += " read again"
+        return f"incremental since {since}: {changed}, {counts} ({requests})"
 
 
 def count_change(status: int, before: int, after: int) -> str:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +16,15 @@ from engine.facts import ID_RANGES_FACT, LIST_STATUS_FACT, SIDELOAD_FACT, UPDATE
 from engine.manifests import load_project
 from engine.state.lists import open_state
 
-from .reconcile_fixtures import Workspace, counting, recording, workspace
+from .reconcile_fixtures import (
+    LOOPBACK_KEY,
+    Workspace,
+    counting,
+    loopback_workspace,
+    point_at,
+    recording,
+    workspace,
+)
 
 __all__ = ["workspace"]
 
@@ -183,3 +196,56 @@ def test_an_account_that_ignores_status_with_listid_is_not_planned(filled: Works
     assert planned.exit_code == 1
     assert "ignores status together with listid" in planned.output
     assert "connections/ac-sandbox.yaml" in planned.output
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--yes",), "--yes goes with --write or --clean"),
+        (
+            ("-c", "warehouse"),
+            "-c warehouse: a duckdb connection (a source), not an ActiveCampaign",
+        ),
+        (("--clean", "--write"), "--clean deletes leftovers only"),
+        (("--list-id", "999"), "list 999 does not exist on this account: check --list-id"),
+    ],
+)
+def test_doctor_says_what_is_wrong_with_how_it_was_asked(
+    filled: Workspace, args: tuple[str, ...], said: str
+) -> None:
+    result = filled.sync("doctor", *args)
+    assert result.exit_code == 1
+    assert said in " ".join(result.output.split())
+
+
+def test_read_only_doctor_sends_no_write_over_loopback(tmp_path: Path) -> None:
+    """The sandbox served as a user serves it (``sync sandbox serve --log``), a list applied
+    to it, then ``sync doctor``: every line it logs for the doctor is a GET."""
+    root, data = loopback_workspace(tmp_path, rows=300)
+    log = tmp_path / "requests.log"
+    serve = [
+        sys.executable, "-m", "engine", "sandbox", "serve", "--port", "0", "--data", str(data),
+        "--api-key", LOOPBACK_KEY, "--rate-limit", "0", "--log", str(log),
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SANDBOX_KEY": LOOPBACK_KEY}
+    server = subprocess.Popen(serve, stdout=subprocess.PIPE, text=True, env=env)
+    sync = [sys.executable, "-m", "engine", "--workspace", str(root), "--no-color"]
+    try:
+        assert server.stdout is not None
+        match = re.search(r"http://(127\.0\.0\.1:\d+)/api/3", server.stdout.readline())
+        assert match
+        point_at(root, match.group(1))
+        applied = subprocess.run([*sync, "apply", "--yes", "-e", "newsletter"], env=env)
+        assert applied.returncode == 0
+        before = len(log.read_text().splitlines())
+        doctor = subprocess.run([*sync, "doctor"], env=env, capture_output=True, text=True)
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    finally:
+        server.terminate()
+        server.wait(10)
+        if server.stdout is not None:
+            server.stdout.close()
+    lines = log.read_text().splitlines()[before:]
+    assert len(lines) >= 15, lines
+    assert all(line.split()[1] == "GET" for line in lines), lines
+    assert "status with listid: as assumed" in doctor.stdout

@@ -70,6 +70,11 @@ OTHERS = (
 )
 
 
+def flat(output: str) -> str:
+    """The output with its lines joined (the report wraps at 100 columns)."""
+    return " ".join(output.split())
+
+
 def scratch_left(ws: Workspace) -> list[str]:
     """Every scratch object (sync-doctor-*) in the sandbox's data."""
     with sqlite3.connect(ws.sandbox) as conn:
@@ -331,7 +336,7 @@ def test_interrupted_or_killed_runs_leave_nothing_behind(tmp_path: Path) -> None
         point_at(root, host)
         code, output = started(signal.SIGINT)
         assert code == 130, output
-        assert "Interrupted (" in output and "write probes ran)." in output
+        assert "Interrupted: " in output and "write probes finished" in flat(output)
         assert scratch_in(data) == []
 
         code, output = started(signal.SIGKILL)
@@ -345,7 +350,8 @@ def test_interrupted_or_killed_runs_leave_nothing_behind(tmp_path: Path) -> None
         started(signal.SIGKILL)  # a run that may still be going on, for all the next knows
         code, output = run("doctor", "--write", "--yes")
         assert code == 0, output
-        assert "Left alone: " in output and "of a run started less than 15 minutes ago" in output
+        assert "Left alone: " in output
+        assert "of a run started less than 15 minutes ago" in flat(output)
         assert scratch_in(data) != []
         code, output = run("doctor", "--clean", "--yes")
         assert code == 0, output
@@ -393,8 +399,8 @@ def interrupt(request: httpx.Request) -> httpx.Response:
 
 def leftovers(ws: Workspace, started: float) -> str:
     """Scratch objects as a run started at ``started`` and killed would leave them (a list
-    and a contact); returns their stamp."""
-    stamp = stamp_of(started)
+    and a contact); returns their run id."""
+    stamp = f"{stamp_of(started)}-0a1b"
     with Store(ws.sandbox, clock=ws.clock) as store:
         store.create_list(f"sync-doctor-{stamp}")
         store.load_members(1, [(f"sync-doctor-{stamp}-a@example.com", "", "", "", 1)])
@@ -410,17 +416,22 @@ DECOYS = (
 def test_a_killed_runs_leftovers_go_first_a_young_runs_are_left_alone(filled: Workspace) -> None:
     leftovers(filled, filled.clock.now - 3_600)
     young = leftovers(filled, filled.clock.now - 60)
+    same_second = f"sync-doctor-{stamp_of(filled.clock.now)}-ffff"  # another run, just now
     with Store(filled.sandbox, clock=filled.clock) as store:  # not the whole pattern
         store.create_list("sync-doctor-notes")
+        store.create_list("sync-doctor-20261301-000000-0a1b")  # no such day
+        store.create_list(same_second)
         store.load_members(1, [(email, "Decoy", "", "", 1) for email in DECOYS])
     result = filled.sync("doctor", "--write", "--yes")
     assert result.exit_code == 0, result.output
     assert "Left by earlier runs: deleted 1 contact, 1 list." in result.output
-    assert "Left alone: 1 contact, 1 list of a run started less than 15 minutes ago" in (
+    assert "Left alone: 1 contact, 2 lists of 2 runs started less than 15 minutes ago" in flat(
         result.output
     )
     decoys = ["contact " + DECOYS[0], "list sync-doctor-notes"]
+    decoys.append("list sync-doctor-20261301-000000-0a1b")
     young_ones = [f"contact sync-doctor-{young}-a@example.com", f"list sync-doctor-{young}"]
+    young_ones.append(f"list {same_second}")
     assert sorted(scratch_left(filled)) == sorted(decoys + young_ones)
     cleaned = filled.sync("doctor", "--clean", "--yes")
     assert cleaned.exit_code == 0, cleaned.output
@@ -439,8 +450,9 @@ def test_a_delete_that_fails_is_named_and_exits_1(filled: Workspace) -> None:
     faulty(filled, refuse)
     result = filled.sync("doctor", "--write", "--yes")
     assert result.exit_code == 1, result.output
-    assert "NOT deleted: list " in result.output and "the API key was rejected" in result.output
-    assert "Run 'sync doctor --clean -c ac-sandbox' to delete what is left" in result.output
+    said = flat(result.output)
+    assert "NOT deleted: list " in said and "the API key was rejected" in said
+    assert "Run 'sync doctor --clean -c ac-sandbox' (with --yes where nobody can answer)" in said
     assert [s for s in scratch_left(filled) if s.startswith("list ")] != []
     filled.connector = fake_time_connector(filled.clock)
     assert filled.sync("doctor", "--clean", "--yes").exit_code == 0
@@ -453,7 +465,7 @@ def test_ctrl_c_while_deleting_leftovers_stops_before_anything_is_made(filled: W
     faulty(filled, lambda r: interrupt(r) if r.method == "DELETE" else None)
     result = filled.sync("doctor", "--write", "--yes")
     assert result.exit_code == 130, result.output
-    assert "Interrupted (0 of 4 write probes ran)." in result.output
+    assert "Interrupted: 0 of 4 write probes finished" in flat(result.output)
     assert "Scratch objects (sync-doctor-" in result.output and "none were made" in result.output
     assert not any(line.startswith("POST ") for line in sent)
 
@@ -462,8 +474,8 @@ def test_ctrl_c_while_an_import_is_followed_says_contacts_may_appear(filled: Wor
     faulty(filled, lambda r: interrupt(r) if r.url.path.endswith("/import/info") else None)
     result = filled.sync("doctor", "--write", "--yes")
     assert result.exit_code == 130, result.output
-    assert "A probe's bulk import may not have finished" in result.output
-    assert "Run 'sync doctor --clean -c ac-sandbox'" in result.output
+    assert "A probe's bulk import may not have finished" in flat(result.output)
+    assert "Run 'sync doctor --clean -c ac-sandbox'" in flat(result.output)
 
 
 def test_a_probe_that_failed_half_way_does_not_mislead_the_next(filled: Workspace) -> None:

@@ -74,7 +74,8 @@ def test_later_plans_read_only_what_changed(workspace: Workspace) -> None:
     again = workspace.sync("plan", "-e", "vip", "--detailed-exitcode")
     assert again.exit_code == 0, again.output  # no changes
     assert "list read: incremental since" in again.stdout
-    assert "0 contacts changed, counts match" in again.stdout
+    assert "0 contacts read again (updated from " in again.stdout
+    assert "on), counts match" in again.stdout
     markdown = workspace.sync("plan", "-e", "vip", "--format", "markdown").stdout
     assert "Lists read:" in markdown and "incremental since" in markdown
 

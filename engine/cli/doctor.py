@@ -12,10 +12,10 @@ from typing import Annotated
 import typer
 
 from engine import pipeline
-from engine.doctor import clean_leftovers, diagnose, scratch_of
+from engine.doctor import clean_leftovers, diagnose, leftovers, scratch_of
 from engine.errors import ConfigError
 from engine.manifests import Project
-from engine.render.doctor import render_cleaned, render_doctor
+from engine.render.doctor import render_check, render_cleaned, render_header, render_tail
 
 from . import app
 from . import apply as apply_cli
@@ -59,6 +59,8 @@ def doctor(
     name = _connection(project, connection)
     if clean and (write or list_id is not None):
         raise ConfigError("--clean deletes leftovers only: it takes neither --write nor --list-id")
+    if yes and not (write or clean):
+        raise ConfigError("--yes goes with --write or --clean (the read-only checks ask nothing)")
     with pipeline.Clients(project, connector=state.connector) as clients:
         if clean:
             _clean(clients, name, yes)
@@ -71,21 +73,38 @@ def doctor(
                 "the account may see them), and delete them afterwards"
             )
             _confirm(yes, what)
-        report = diagnose(clients, name, list_id, write=scratch)
-    typer.echo(render_doctor(report), nl=False)
+        typer.echo(render_header(name, clients(name).host, write=write), nl=False)
+        report = diagnose(
+            clients,
+            name,
+            list_id,
+            write=scratch,
+            on_check=lambda check: typer.echo(render_check(check), nl=False),
+            notice=_notice,
+        )
+    typer.echo(render_tail(report), nl=False)
     if report.interrupted:
         raise typer.Exit(130)
     if report.failed:
         raise typer.Exit(1)
 
 
+def _notice(text: str) -> None:
+    typer.echo(f"sync doctor: {text}", err=True)
+
+
 def _clean(clients: pipeline.Clients, name: str, yes: bool) -> None:
+    found = leftovers(clients, name)
+    if not found.count():
+        typer.echo(f"No scratch objects (sync-doctor-*) found on '{name}'.")
+        return
+    runs = len(found.runs())
     what = (
-        f"delete every scratch object (sync-doctor-*) on '{name}', also those of a --write "
-        "run that may still be going on"
+        f"delete {found.describe()} of {runs} sync doctor run(s) on '{name}' "
+        "(sync-doctor-*; a --write run still going on would fail)"
     )
     _confirm(yes, what)
-    cleaned = clean_leftovers(clients, name)
+    cleaned = clean_leftovers(clients, name, found, _notice)
     typer.echo(render_cleaned(name, cleaned), nl=False)
     if cleaned.interrupted:
         raise typer.Exit(130)
@@ -110,9 +129,11 @@ def _connection(project: Project, name: str | None) -> str:
     if name is None and len(known) == 1:
         return known[0]
     listed = ", ".join(known) or "none"
-    what = (
-        f"-c {name}: no ActiveCampaign connection of that name"
-        if name
-        else ("several ActiveCampaign connections: name one with -c")
-    )
-    raise ConfigError(f"{what} (connections: {listed})")
+    if name is not None and name in project.sources:
+        kind = project.sources[name].type
+        what = f"-c {name}: a {kind} connection (a source), not an ActiveCampaign one"
+    elif name is not None:
+        what = f"-c {name}: no ActiveCampaign connection of that name"
+    else:
+        what = "several ActiveCampaign connections: name one with -c"
+    raise ConfigError(f"{what} (ActiveCampaign connections: {listed})")

@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 
 from engine.run import Clients
 
-from .checks import AS_ASSUMED, DIFFERS, ERROR, UNCLEAR, Check, Doctor
+from .checks import AS_ASSUMED, DIFFERS, ERROR, UNCLEAR, Check, Doctor, OnCheck
 from .probes import WRITE_CHECKS
-from .scratch import Cleaned, Scratch, clean, find, stamp_of
+from .scratch import IN_USE, Cleaned, Notice, Scratch, clean, find, run_id
 from .session import Probed, probe
 
 __all__ = [
     "AS_ASSUMED",
     "DIFFERS",
     "ERROR",
+    "IN_USE",
     "UNCLEAR",
     "WRITE_CHECKS",
     "Check",
@@ -31,6 +32,7 @@ __all__ = [
     "Scratch",
     "clean_leftovers",
     "diagnose",
+    "leftovers",
     "scratch_of",
 ]
 
@@ -56,7 +58,7 @@ class Report:
 
 def scratch_of(clients: Clients) -> Scratch:
     """The scratch objects' name of a run starting now (none made yet)."""
-    return Scratch(stamp_of(clients.now()))
+    return Scratch(run_id(clients.now()))
 
 
 def diagnose(
@@ -65,16 +67,19 @@ def diagnose(
     list_id: int | None = None,
     *,
     write: Scratch | None = None,
+    on_check: OnCheck = None,
+    notice: Notice = None,
 ) -> Report:
-    """Every check on the connection's account (with ``write``, the write probes too, on
-    scratch objects named as it is); the verdicts are stored as the account's facts."""
+    """Every check on the connection's account, each handed to ``on_check`` when done
+    (with ``write``, the write probes too, on scratch objects named as it is); the verdicts
+    are stored as the account's facts."""
     client = clients(connection)
     doctor = Doctor(client, list_id)
-    checks = doctor.run()
+    checks = doctor.run(on_check)
     facts = dict(doctor.facts)
     probed = None
     if write is not None and checks[0].verdict != ERROR:
-        probed = probe(client, write, clients.now())
+        probed = probe(client, write, clients.now(), on_check, notice)
         checks += probed.checks
         facts.update(probed.facts)
     state = clients.state()
@@ -83,7 +88,13 @@ def diagnose(
     return Report(connection, client.host, tuple(checks), facts, probed)
 
 
-def clean_leftovers(clients: Clients, connection: str) -> Cleaned:
-    """Delete every scratch object (sync-doctor-*) on the account, whatever its age."""
-    client = clients(connection)
-    return clean(client, find(client, clients.now(), spare=False).mine)
+def leftovers(clients: Clients, connection: str) -> Scratch:
+    """Every scratch object (sync-doctor-*) on the account, whatever its age (GETs only)."""
+    return find(clients(connection), clients.now(), spare=False).mine
+
+
+def clean_leftovers(
+    clients: Clients, connection: str, found: Scratch, notice: Notice = None
+) -> Cleaned:
+    """Delete ``found`` (:func:`leftovers`) from the account."""
+    return clean(clients(connection), found, notice)

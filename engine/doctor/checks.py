@@ -31,7 +31,7 @@ from engine.activecampaign.lookup import offset_pages
 from engine.activecampaign.read import sideload
 from engine.activecampaign.read.incremental import ID_RANGES_COUNTED, ID_RANGES_IGNORED, iso
 from engine.activecampaign.read.members import Columns, Lookups
-from engine.errors import SyncError
+from engine.errors import NotFoundError, SyncError
 from engine.facts import ID_RANGES_FACT, LIST_STATUS_FACT, SIDELOAD_FACT, UPDATED_AFTER_FACT
 
 AS_ASSUMED = "as assumed"
@@ -46,6 +46,7 @@ DAY_INCLUSIVE = "day, inclusive"  # contacts updated on the cut-off's day or lat
 RATE_HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after")
 SAMPLE_PAGE = 100
 
+RATE_HEADERS_CHECK = "rate-limit headers"
 UPDATED_AFTER = "filters[updated_after]"
 FIELD_VALUES = "include=fieldValues"
 ID_RANGES = "meta.total with id_greater/id_less"
@@ -62,6 +63,10 @@ class Check:
     answered: str
     verdict: str
     action: str
+
+
+OnCheck = Callable[[Check], None] | None
+"""Called with each check as it is done (the CLI prints it then)."""
 
 
 def guarded(name: str, check: Callable[[], Check]) -> Check:
@@ -82,15 +87,25 @@ class Doctor:
         self._page: wire.Page[wire.ContactValues] | None = None
         self.timed_out = False  # include=fieldValues took longer than the client waits
 
-    def run(self) -> list[Check]:
-        """Every check, in order (none after the key or host failed)."""
+    def run(self, on_check: OnCheck = None) -> list[Check]:
+        """Every check, in order, each handed to ``on_check`` when done (none after the key
+        or host failed)."""
         checks = [self.access()]
-        if checks[0].verdict != ERROR:
-            checks.append(self.rate_headers())
-            checks.append(guarded(UPDATED_AFTER, self.updated_after))
-            checks.append(guarded(FIELD_VALUES, self.field_values))
-            checks.append(guarded(ID_RANGES, self.id_ranges))
-            checks.append(guarded(LIST_STATUS, self.list_status))
+        if on_check:
+            on_check(checks[0])
+        if checks[0].verdict == ERROR:
+            return checks
+        rest = (
+            (RATE_HEADERS_CHECK, self.rate_headers),
+            (UPDATED_AFTER, self.updated_after),
+            (FIELD_VALUES, self.field_values),
+            (ID_RANGES, self.id_ranges),
+            (LIST_STATUS, self.list_status),
+        )
+        for name, check in rest:
+            checks.append(guarded(name, check))
+            if on_check:
+                on_check(checks[-1])
         return checks
 
     @property
@@ -109,6 +124,9 @@ class Doctor:
         try:
             self.reply = self.client.request("GET", path, kind="doctor", params=params)
         except SyncError as exc:
+            if isinstance(exc, NotFoundError) and self.list_id is not None:
+                action = f"list {self.list_id} does not exist on this account: check --list-id"
+                return Check("key and host", asked, str(exc), ERROR, action)
             return Check("key and host", asked, str(exc), ERROR, "fix the connection first")
         return Check(
             "key and host",
@@ -129,7 +147,7 @@ class Doctor:
         )
         verdict = AS_ASSUMED if "ratelimit-limit" in found else UNCLEAR
         return Check(
-            "rate-limit headers", "the headers of the first answer", answered, verdict, action
+            RATE_HEADERS_CHECK, "the headers of the first answer", answered, verdict, action
         )
 
     def sample(self) -> wire.Page[wire.ContactValues]:
@@ -152,7 +170,8 @@ class Doctor:
         known = [(r[0], wire.instant(r[5])) for r in self.sample().items]
         dated = [(cid, when) for cid, when in known if when is not None]
         if not dated:
-            return Check(name, "a contact with a udate", "none found", UNCLEAR, _OVERLAP)
+            asked = f"GET /contacts?limit={SAMPLE_PAGE}: a contact with a udate to probe with"
+            return Check(name, asked, "none found", UNCLEAR, _OVERLAP)
         cid, udate = dated[0]
         day_start = datetime.fromtimestamp(udate, UTC).replace(
             hour=0, minute=0, second=0, microsecond=0
@@ -190,7 +209,8 @@ class Doctor:
             "GET /contacts/{id}/contactLists for each contact returned"
         )
         if list_id is None:
-            return Check(LIST_STATUS, asked, "no list", UNCLEAR, _LIST_STATUS_UNKNOWN)
+            asked = "GET /lists?limit=1: a list to look in"
+            return Check(LIST_STATUS, asked, "the account has no list", UNCLEAR, _NO_LIST)
         seen = wrong = 0
         for status in (1, 2):
             params = {"listid": list_id, "status": status, "limit": SPOT}
@@ -276,12 +296,17 @@ class Doctor:
         name = ID_RANGES
         ids = sorted(wire.as_int(row[0]) for row in self.sample().items)
         if len(ids) < 2:
-            return Check(name, "two contacts", f"{len(ids)} found", UNCLEAR, _RANGES_UNKNOWN)
+            asked = f"GET /contacts?limit={SAMPLE_PAGE}: two contacts to split the ids between"
+            return Check(name, asked, f"{len(ids)} found", UNCLEAR, _RANGES_UNKNOWN)
         split = ids[len(ids) // 2]
         whole = self.contacts(limit=1).total
         left = self.contacts(limit=1, id_less=split).total
         right = self.contacts(limit=1, id_greater=split - 1).total
-        asked = f"GET /contacts?limit=1: alone, with id_less={split}, with id_greater={split - 1}"
+        scope = f"listid={self.list_id}&" if self.list_id is not None else ""
+        asked = (
+            f"GET /contacts?{scope}limit=1: alone, with id_less={split}, with "
+            f"id_greater={split - 1}"
+        )
         answered = f"meta.total {whole}, {left} and {right}"
         if whole is None or left is None or right is None:
             return Check(name, asked, answered, UNCLEAR, _RANGES_UNKNOWN)
@@ -306,6 +331,7 @@ _LIST_STATUS_IGNORED = (
     "unsubscribed people active"
 )
 _LIST_STATUS_UNKNOWN = "nothing is stored: run it again once the list has members"
+_NO_LIST = "nothing is stored: run it again once the account has a list with members"
 
 _SHORT_OVERLAP = (
     "incremental reads of this account ask from an hour before the last read's watermark "

@@ -37,7 +37,7 @@ from engine.facts import (
     ZERO_BASED,
 )
 
-from .checks import AS_ASSUMED, DIFFERS, UNCLEAR, Check, guarded
+from .checks import AS_ASSUMED, DIFFERS, UNCLEAR, Check, OnCheck, guarded
 from .made import Made
 from .scratch import DOMAIN
 
@@ -59,11 +59,14 @@ class Prober:
         self.facts: dict[str, str] = {}
         self.checks: list[Check] = []
 
-    def run(self) -> list[Check]:
-        """Every probe, in order (an error in one does not stop the next)."""
+    def run(self, on_check: OnCheck = None) -> list[Check]:
+        """Every probe, in order, each handed to ``on_check`` when done (an error in one
+        does not stop the next)."""
         probes = (self.udate, self.resent, self.import_unsubscribed, self.position)
         for name, check in zip(WRITE_CHECKS, probes, strict=True):
             self.checks.append(guarded(name, check))
+            if on_check:
+                on_check(self.checks[-1])
         return self.checks
 
     def udate(self) -> Check:

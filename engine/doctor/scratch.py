@@ -1,10 +1,10 @@
 """The scratch objects of ``sync doctor --write``: named so nobody mistakes them, found by name.
 
-Every object a write probe makes carries the run's stamp, ``sync-doctor-YYYYMMDD-HHMMSS``
-(UTC): the list (name and string id), the tag, the text field (title), and the contacts
-``sync-doctor-YYYYMMDD-HHMMSS-<letter>@example.com`` (a domain reserved for examples: no
-mail reaches anyone). Cleaning deletes them, contacts first, then tags, fields, lists (a
-404 saying "No Result found" is "already gone").
+Every object a write probe makes carries the run's id, ``sync-doctor-YYYYMMDD-HHMMSS-xxxx``
+(its start, UTC, and 4 random hex digits): the list (name and string id), the tag, the text
+field (title), and the contacts ``sync-doctor-YYYYMMDD-HHMMSS-xxxx-<letter>@example.com``
+(a domain reserved for examples: no mail reaches anyone). Cleaning deletes them, contacts
+first, then tags, fields, lists (a 404 saying "No Result found" is "already gone").
 
 Leftovers of an earlier run (killed, or its clean-up failed) are found **on the account, by
 name**, not from a local record: a CI runner that was killed takes its files with it, while
@@ -17,6 +17,8 @@ probing one account at once must not delete each other's).
 from __future__ import annotations
 
 import re
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -27,8 +29,10 @@ from engine.errors import SyncError
 
 PREFIX = "sync-doctor-"
 DOMAIN = "example.com"
-NAME = re.compile(r"sync-doctor-(\d{8}-\d{6})")
-EMAIL = re.compile(r"sync-doctor-(\d{8}-\d{6})-[a-z0-9]+@example\.com")
+NAME = re.compile(r"sync-doctor-((\d{8}-\d{6})-[0-9a-f]{4})")
+EMAIL = re.compile(r"sync-doctor-((\d{8}-\d{6})-[0-9a-f]{4})-[a-z0-9]+@example\.com")
+"""A scratch name holds the run's id (group 1): its start (group 2) and 4 random hex digits,
+so two runs started in one second have names of their own."""
 KINDS = (("contact", "contacts"), ("tag", "tags"), ("field", "fields"), ("list", "lists"))
 """Deleted in this order: ``(kind, path)``."""
 SEARCHED: tuple[tuple[str, str, str, re.Pattern[str], dict[str, str]], ...] = (
@@ -40,6 +44,8 @@ SEARCHED: tuple[tuple[str, str, str, re.Pattern[str], dict[str, str]], ...] = (
 """How each kind is found: ``(kind, path, key, pattern, query)`` (lists and fields are few
 and read whole; tags and contacts are searched for, and only what matches is kept)."""
 SEARCH_PAGES = 5  # pages of each kind read at most
+Notice = Callable[[str], None] | None
+"""Tells the person at the terminal something while it happens (stderr)."""
 IN_USE = 900.0
 """Seconds a run's objects are left alone by other runs (it may still be probing: the
 probes take under a minute, an import is followed for up to five)."""
@@ -50,22 +56,31 @@ def stamp_of(now: float) -> str:
     return datetime.fromtimestamp(now, UTC).strftime("%Y%m%d-%H%M%S")
 
 
-def started(stamp: str) -> float:
-    return datetime.strptime(stamp, "%Y%m%d-%H%M%S").replace(tzinfo=UTC).timestamp()
+def run_id(now: float) -> str:
+    """A new run's id: when it starts (UTC) and 4 random hex digits."""
+    return f"{stamp_of(now)}-{secrets.token_hex(2)}"
+
+
+def started(stamp: str) -> float | None:
+    """When the run of ``stamp`` started; None when that is no time (20261301-...)."""
+    try:
+        return datetime.strptime(stamp, "%Y%m%d-%H%M%S").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
 
 
 @dataclass(slots=True)
 class Scratch:
     """Scratch objects by kind, ``{id: name}`` (a contact's name is its email)."""
 
-    stamp: str = ""
+    run: str = ""  # the run's id (run_id)
     objects: dict[str, dict[str, str]] = field(
         default_factory=lambda: {kind: {} for kind, _ in KINDS}
     )
 
     @property
     def name(self) -> str:
-        return PREFIX + self.stamp
+        return PREFIX + self.run
 
     def email(self, letter: str) -> str:
         return f"{self.name}-{letter}@{DOMAIN}"
@@ -74,10 +89,10 @@ class Scratch:
         if ident.isdigit():  # an id goes into a path: digits only
             self.objects[kind][ident] = name
 
-    def of_run(self, stamp: str) -> Scratch:
-        """Only the objects of the run with this stamp."""
-        name = PREFIX + stamp
-        mine = Scratch(stamp)
+    def of_run(self, run: str) -> Scratch:
+        """Only the objects of the run with this id."""
+        name = PREFIX + run
+        mine = Scratch(run)
         for kind, found in self.objects.items():
             mine.objects[kind] = {i: n for i, n in found.items() if n.startswith(name)}
         return mine
@@ -85,6 +100,17 @@ class Scratch:
     def merge(self, other: Scratch) -> None:
         for kind, found in other.objects.items():
             self.objects[kind].update(found)
+
+    def runs(self) -> dict[str, float]:
+        """The runs these objects belong to: ``{name prefix: start}``."""
+        found: dict[str, float] = {}
+        for names in self.objects.values():
+            for name in names.values():
+                matched = NAME.match(name)
+                since = None if matched is None else started(matched.group(2))
+                if matched is not None and since is not None:
+                    found[PREFIX + matched.group(1)] = since
+        return found
 
     def count(self) -> int:
         return sum(len(v) for v in self.objects.values())
@@ -119,7 +145,7 @@ class Found:
 
 
 def find(client: Client, now: float, own: str = "", *, spare: bool = True) -> Found:
-    """Every scratch object on the account, by name: this run's (stamp ``own``) and those of
+    """Every scratch object on the account, by name: this run's (id ``own``) and those of
     runs started more than :data:`IN_USE` seconds ago to delete; younger ones left alone
     (all to delete without ``spare``)."""
     found = Found()
@@ -128,10 +154,10 @@ def find(client: Client, now: float, own: str = "", *, spare: bool = True) -> Fo
         for number, page in enumerate(pages, start=1):
             for item in page:
                 matched = pattern.fullmatch(str(item.get(key) or "").strip().lower())
-                if matched is None:
-                    continue
-                stamp = matched.group(1)
-                young = spare and stamp != own and now - started(stamp) < IN_USE
+                since = None if matched is None else started(matched.group(2))
+                if matched is None or since is None:
+                    continue  # not a scratch object's name
+                young = spare and matched.group(1) != own and now - since < IN_USE
                 into = found.in_use if young else found.mine
                 into.add(kind, wire.as_id(item.get("id")), matched.group(0))
             if number >= SEARCH_PAGES:
@@ -139,22 +165,31 @@ def find(client: Client, now: float, own: str = "", *, spare: bool = True) -> Fo
     return found
 
 
-def clean(client: Client, scratch: Scratch) -> Cleaned:
+def clean(client: Client, scratch: Scratch, notice: Notice = None) -> Cleaned:
     """Delete every object of ``scratch`` (contacts, tags, fields, lists). A failure is
-    recorded and the rest still tried; Ctrl-C stops it, and what was not deleted is said.
-    A 404 is "already gone" only when it says so (an HTML 404 is a wrong path)."""
+    recorded and the rest still tried. The first Ctrl-C is told (``notice``) and the
+    deleting goes on; a second stops it, and what was not deleted is said. A 404 is
+    "already gone" only when it says so (an HTML 404 is a wrong path)."""
     done = Cleaned()
     todo = [(kind, path, i, n) for kind, path in KINDS for i, n in scratch.objects[kind].items()]
-    for number, (kind, path, ident, name) in enumerate(todo):
+    number, patient = 0, True
+    while number < len(todo):
+        kind, path, ident, name = todo[number]
         try:
             reply = client.request("DELETE", f"{path}/{ident}", kind="doctor_delete", accept=(404,))
         except SyncError as exc:
             done.left.append((kind, ident, name, str(exc)))
+            number += 1
             continue
         except KeyboardInterrupt:
+            if patient and notice is not None:
+                patient = False
+                notice(f"still deleting {scratch.describe()}: Ctrl-C again to leave them")
+                continue  # the same object again
             done.interrupted = True
             done.left += [(k, i, n, "interrupted") for k, _, i, n in todo[number:]]
             break
+        number += 1
         if reply.status == 404 and not wire.error_message(reply.body).startswith(GONE):
             done.left.append((kind, ident, name, "HTTP 404 without ActiveCampaign's answer"))
             continue

@@ -1,44 +1,75 @@
-"""``sync doctor``'s report as text: a block per check, the scratch objects, the facts."""
+"""``sync doctor``'s report as text: a header, a block per check (printed as each is done),
+then what became of the scratch objects and the facts stored. Lines wrap at 100 columns."""
 
 from __future__ import annotations
 
-from engine.doctor import WRITE_CHECKS, Cleaned, Probed, Report
+import textwrap
+from datetime import UTC, datetime
+
+from engine.doctor import IN_USE, WRITE_CHECKS, Check, Cleaned, Probed, Report, Scratch
+
+WIDTH = 100
+LABEL = 12  # "  answered: "
 
 
 def render_doctor(report: Report) -> str:
-    how = "read-only" if report.probed is None else "read-only checks, then write probes"
-    lines = [f"Doctor: connection '{report.connection}' ({report.host}), {how}", ""]
-    for check in report.checks:
-        lines.append(f"{check.name}: {check.verdict}")
-        if check.asked:
-            lines.append(f"  asked:    {check.asked}")
-        lines.append(f"  answered: {check.answered}")
-        lines.append(f"  product:  {check.action}")
-        lines.append("")
-    if report.probed is not None:
-        lines += _scratch(report.connection, report.probed)
+    """The whole report (what the CLI prints in three parts as the run goes)."""
+    head = render_header(report.connection, report.host, write=report.probed is not None)
+    return head + "".join(render_check(c) for c in report.checks) + render_tail(report)
+
+
+def render_header(connection: str, host: str, *, write: bool) -> str:
+    how = "read-only checks, then write probes" if write else "read-only"
+    return f"Doctor: connection '{connection}' ({host}), {how}\n\n"
+
+
+def render_check(check: Check) -> str:
+    lines = [f"{check.name}: {check.verdict}"]
+    for label, text in (("asked", check.asked), ("answered", check.answered)):
+        if text:
+            lines.append(_wrapped(label, text))
+    lines.append(_wrapped("product", check.action))
+    return "\n".join(lines) + "\n\n"
+
+
+def _wrapped(label: str, text: str) -> str:
+    return textwrap.fill(
+        text,
+        WIDTH,
+        initial_indent=f"  {label + ':':<{LABEL - 2}}",
+        subsequent_indent=" " * LABEL,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def render_tail(report: Report) -> str:
+    lines = [] if report.probed is None else _scratch(report.connection, report.probed)
     if report.facts:
-        stored = ", ".join(f"{k} = {v}" for k, v in report.facts.items())
-        lines.append(f"Stored as account facts (later plans use them): {stored}")
+        lines.append("Stored as account facts (later plans use them):")
+        lines += [f"  {name} = {value}" for name, value in report.facts.items()]
     else:
         lines.append("No account facts stored.")
     return "\n".join(lines) + "\n"
 
 
+def _clean_hint(connection: str) -> str:
+    return f"'sync doctor --clean -c {connection}' (with --yes where nobody can answer)"
+
+
 def _scratch(connection: str, probed: Probed) -> list[str]:
     lines = []
-    clean = f"'sync doctor --clean -c {connection}'"
     if probed.interrupted:
-        ran = f"{len(probed.checks)} of {len(WRITE_CHECKS)} write probes ran"
-        lines.append(f"Interrupted ({ran}).")
+        finished = sum(c.name in WRITE_CHECKS for c in probed.checks)
+        lines.append(
+            f"Interrupted: {finished} of {len(WRITE_CHECKS)} write probes finished; run "
+            "'sync doctor --write' again to settle the rest."
+        )
     if probed.earlier is not None:
         lines.append(f"Left by earlier runs: deleted {probed.earlier.deleted.describe()}.")
         lines += _left(probed.earlier)
     if probed.in_use.count():
-        lines.append(
-            f"Left alone: {probed.in_use.describe()} of a run started less than 15 minutes "
-            f"ago (it may still be probing); {clean} deletes them."
-        )
+        lines.append(_fill(_in_use(connection, probed.in_use)))
     cleaned = probed.cleaned
     if cleaned.deleted.count() or cleaned.left:
         lines.append(f"Scratch objects ({probed.scratch}): deleted {cleaned.deleted.describe()}.")
@@ -47,28 +78,45 @@ def _scratch(connection: str, probed: Probed) -> list[str]:
     lines += _left(cleaned)
     if cleaned.search_failed:
         lines.append(
-            f"  Could not search the account for scratch objects ({cleaned.search_failed}): "
-            "some made without an answer (an import's contacts) may be left."
+            _fill(
+                f"Could not search the account for scratch objects ({cleaned.search_failed}):"
+                " some made without an answer (an import's contacts) may be left."
+            )
         )
     if probed.pending:
         lines.append(
             "A probe's bulk import may not have finished: contacts it creates later are left."
         )
     if not probed.complete or probed.pending:
-        lines.append(f"Run {clean} to delete what is left (it is found by name).")
+        lines.append(_fill(f"Run {_clean_hint(connection)} to delete anything left over."))
     return [*lines, ""]
+
+
+def _in_use(connection: str, in_use: Scratch) -> str:
+    runs = in_use.runs()
+    free = datetime.fromtimestamp(max(runs.values()) + IN_USE, UTC).strftime("%H:%M UTC")
+    many = f"{len(runs)} runs" if len(runs) > 1 else "a run"
+    return (
+        f"Left alone: {in_use.describe()} of {many} started less than "
+        f"{IN_USE / 60:.0f} minutes ago ({', '.join(sorted(runs))}), which may still be "
+        f"probing; the first --write after {free} deletes them, {_clean_hint(connection)} "
+        "now."
+    )
+
+
+def _fill(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(text, WIDTH, subsequent_indent=indent, break_on_hyphens=False)
 
 
 def _left(cleaned: Cleaned) -> list[str]:
     return [
-        f"  NOT deleted: {kind} {ident} ({name}): {why}" for kind, ident, name, why in cleaned.left
+        _fill(f"  NOT deleted: {kind} {ident} ({name}): {why}", "    ")
+        for kind, ident, name, why in cleaned.left
     ]
 
 
 def render_cleaned(connection: str, cleaned: Cleaned) -> str:
     """``sync doctor --clean``: what was deleted, what was not."""
-    if not cleaned.deleted.count() and not cleaned.left:
-        return f"No scratch objects (sync-doctor-*) found on '{connection}'.\n"
     lines = [f"Deleted scratch objects on '{connection}': {cleaned.deleted.describe()}."]
     lines += _left(cleaned)
     if not cleaned.complete:

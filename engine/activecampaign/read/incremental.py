@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from engine.activecampaign import wire
 from engine.contacts import ListStatus, Member
-from engine.snapshot import Snapshot, count_change
+from engine.snapshot import REREAD_MARGIN, Snapshot, count_change
 
 from .members import READ_STATUSES, IdRange, Row, StatusRows
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 OVERLAP = 86_400.0
 """Seconds asked before the watermark: ``filters[updated_after]`` may be day-granular."""
 
-MARGIN = 3_600.0
+MARGIN = REREAD_MARGIN
 """A contact whose ``udate`` is within this of the last read is read again (same-second
 changes, and clocks that differ between the ``Date`` header and ``udate``)."""
 
