@@ -25,6 +25,7 @@ from engine.activecampaign.connect import Connector
 from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
 from engine.activecampaign.write import WriteFacts, bulk, write_contacts
 from engine.apply import Settled, WriteReport
+from engine.contacts import ListStatus
 from engine.doctor.scratch import stamp_of
 from engine.facts import (
     BULK_RESUBSCRIBES_FACT,
@@ -48,7 +49,7 @@ from .reconcile_fixtures import (
     point_at,
     workspace,
 )
-from .test_client_sandbox import Account
+from .test_client_sandbox import LIST, Account, add
 from .test_doctor import facts, filled
 from .test_state_e2e import list_status, removed_after_an_unseen_unsubscribe
 
@@ -270,7 +271,10 @@ def test_apply_hands_the_writer_the_account_facts(
     monkeypatch.setattr("engine.pipeline.write_contacts", spy)
     applied = filled.sync("--var", "vip_threshold=700", "apply", "--yes", "--allow-removals")
     assert applied.exit_code == 0, applied.output
-    assert seen and all(f == WriteFacts(failure_base=0, reentry=False) for f in seen)
+    assert seen and all(f is not None for f in seen)
+    assert {(f.failure_base, f.reentry, f.importer_resubscribes) for f in seen if f} == {
+        (0, False, False)
+    }
 
 
 # ---------------------------------------------------------------- asking, stopping, killing
@@ -513,3 +517,28 @@ def test_only_lists_that_read_what_does_not_move_udate_are_read_in_full(
     assert reads["newsletter"]["mode"] == "incremental"
     assert reads["vip"]["mode"] == "full"
     assert reads["vip"]["reasons"] == ["sync doctor: writing a tag does not move udate here"]
+
+
+@pytest.mark.parametrize("measured", [True, False], ids=["doctor ran", "never measured"])
+def test_where_bulk_import_re_subscribes_opt_outs_since_the_plan_are_not_sent(
+    tmp_path: Path, measured: bool
+) -> None:
+    """Someone the plan would add unsubscribed meanwhile, on an account whose importer
+    re-subscribes: read first where that was measured, and left unsubscribed."""
+    account = Account(tmp_path / "sandbox.db", SandboxSettings(seed=3, bulk_resubscribes=True))
+    account.store.load_members(LIST, [("left@example.com", "L", "", "", 2)])
+    writes = [add(f"n{i:02}@example.com") for i in range(14)] + [add("left@example.com")]
+    facts = WriteFacts(importer_resubscribes=measured, opt_outs_since=account.clock.now - 60)
+    try:
+        report = write_contacts(account.client, LIST, writes, facts=facts)
+        members = account.read(tags=()).members
+    finally:
+        account.close()
+    if measured:
+        assert [r.email for r in report.rejected] == ["left@example.com"]
+        assert "since the plan was made; not re-subscribed" in report.rejected[0].reason
+        assert members["left@example.com"].status is ListStatus.UNSUBSCRIBED
+        assert report.requests["opt_outs"] == 2  # unsubscribed, bounced: a page each
+    else:
+        assert members["left@example.com"].status is ListStatus.ACTIVE  # re-subscribed
+    assert len(report.applied) == 14 + (0 if measured else 1)

@@ -234,9 +234,9 @@ REFUSED = (
     "importer, never re-subscribed"
 )
 RESUBSCRIBED = (
-    "the importer re-subscribes: sync never sends an add for anyone the plan read as "
-    "unsubscribed or bounced, and a saved plan's list is read again before it is applied; "
-    "apply plans of this account soon after making them"
+    "the importer re-subscribes: before a bulk import with adds, applies of this account "
+    "read the list's unsubscribed and bounced members since the plan (a page or two) and "
+    "send no add for them"
 )
 ONE_BASED_ACTION = "a refused import's named contact is read as its 1-based position, as it is"
 ZERO_BASED_ACTION = (

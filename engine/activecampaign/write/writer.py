@@ -15,7 +15,9 @@ Routing (decisions, SPEC §4 and the API reference §5-§7):
   without it (whom no plan would ever add back).
   Before a SUBSCRIBE the contact's list status is read: someone who unsubscribed (or
   bounced) since the plan was made is rejected, never re-subscribed.
-- Everything else goes through bulk import (:mod:`engine.activecampaign.write.bulk`).
+- Everything else goes through bulk import (:mod:`engine.activecampaign.write.bulk`); on
+  an account whose importer re-subscribes (``sync doctor --write``), the opt-outs since the
+  plan are read first and not sent (:mod:`.optouts`).
 
 Every write is idempotent (see :mod:`engine.activecampaign.retry`), so retries are safe.
 Custom fields are resolved from perstags first: an unknown perstag is a ConfigError raised
@@ -40,6 +42,7 @@ from engine.progress import Step, Tally
 
 from .bulk import import_all, prepare
 from .marked import MARKED, write_marked
+from .optouts import without_opt_outs
 
 SMALL = 10
 _SYNC_NAMES = {"first_name": "firstName", "last_name": "lastName", "phone": "phone"}
@@ -48,11 +51,14 @@ _SYNC_NAMES = {"first_name": "firstName", "last_name": "lastName", "phone": "pho
 @dataclass(frozen=True, slots=True)
 class WriteFacts:
     """What writing adapts to on an account (its facts, :mod:`engine.facts`): where a
-    refused bulk import's ``failureReasons[].contact`` counts from, and whether a
-    re-entry can be confirmed (else it is skipped)."""
+    refused bulk import's ``failureReasons[].contact`` counts from, whether a re-entry can
+    be confirmed (else it is skipped), and whether bulk import re-subscribes (then the
+    opt-outs since the plan are read first: :mod:`.optouts`)."""
 
     failure_base: int = 1
     reentry: bool = True
+    importer_resubscribes: bool = False
+    opt_outs_since: float | None = None  # where it does: read opt-outs updated since then
 
 
 @dataclass(slots=True)
@@ -96,6 +102,10 @@ def write_contacts(
             _write_one(ctx, write, outcome)
             tally.add(1)
     else:
+        if facts.importer_resubscribes:
+            sending = without_opt_outs(client, list_id, rest, facts.opt_outs_since, outcome)
+            tally.add(len(rest) - len(sending))
+            rest = sending
         encoded = prepare(rest, list_id, ctx.fields, outcome)
         import_all(client, encoded, outcome, tally, base=facts.failure_base)
     return _report(client, before, outcome)
