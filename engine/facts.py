@@ -64,9 +64,8 @@ def unseen_writes(
     facts: Mapping[str, object], *, values: bool = True, tags: bool = True
 ) -> tuple[str, ...]:
     """The writes measured not to move ``udate`` that an incremental read of a list would
-    miss: a custom field value where it maps ``values``, a tag where it reads ``tags``
-    (mapped ones, or the removal marker of a mirror); a list status is found by the status
-    counts whatever ``udate`` does."""
+    miss: a custom field value where it maps ``values``, a tag where it maps ``tags``; a
+    list status is found by the status counts whatever ``udate`` does."""
     relevant = (("field", values), ("tag", tags))
     return tuple(k for k, read in relevant if read and facts.get(UDATE_FACTS[k]) == NO)
 

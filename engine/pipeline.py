@@ -26,15 +26,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from engine.accounts import account_of_export, on_account
-from engine.activecampaign.read.incremental import OVERLAP
-from engine.activecampaign.write import WriteFacts, write_contacts
+from engine.activecampaign.client import Client
+from engine.activecampaign.write import OptOuts, WriteFacts, write_contacts
 from engine.apply import ApplyReport, ContactWrite, WriteReport, apply_export
 from engine.contacts import CurrentState, DesiredState
 from engine.diff import Policy
 from engine.errors import ConfigError, UnknownFieldError
 from engine.facts import (
     BULK_RESUBSCRIBES_FACT,
-    UDATE_FACTS,
     YES,
     failure_base,
     reentry_confirmable,
@@ -242,19 +241,14 @@ class RunContext:
         return cls(history.who(project.root, environ), history.commit(project.root))
 
 
-def _write_facts(facts: Mapping[str, object], created_at: str) -> WriteFacts:
-    """What the writer adapts to on the account. Where bulk import re-subscribes, opt-outs
-    are read from a day before the plan was made (its list read began before; a day of
-    opt-outs is a page or two) when a status change moves ``udate``, else all of them."""
-    since = None
-    if facts.get(UDATE_FACTS["status"]) == YES:
-        made = datetime.strptime(created_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        since = made.timestamp() - OVERLAP
+def _write_facts(client: Client, list_id: int, facts: Mapping[str, object]) -> WriteFacts:
+    """What the writer adapts to on the account (where bulk import re-subscribes, the
+    list's opt-outs are read before the export's first bulk import with adds)."""
+    resubscribes = facts.get(BULK_RESUBSCRIBES_FACT) == YES
     return WriteFacts(
         failure_base=failure_base(facts),
         reentry=reentry_confirmable(facts),
-        importer_resubscribes=facts.get(BULK_RESUBSCRIBES_FACT) == YES,
-        opt_outs_since=since,
+        opt_outs=OptOuts(client, list_id) if resubscribes else None,
     )
 
 
@@ -278,7 +272,7 @@ def apply_plan(
     def one(export_plan: ExportPlan) -> ApplyReport:
         client = clients(export_plan.connection)
         list_id = int(export_plan.list_id)
-        how = _write_facts(clients.state().facts(client.host.lower()), plan.created_at)
+        how = _write_facts(client, list_id, clients.state().facts(client.host.lower()))
 
         def write(writes: Sequence[ContactWrite], step: Step | None) -> WriteReport:
             try:

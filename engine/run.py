@@ -234,9 +234,9 @@ def doctor_hint(connection: str, facts: Mapping[str, object]) -> str | None:
 
 def _unseen(export: Export, facts: Mapping[str, object]) -> tuple[str, ...]:
     """Writes that do not move ``udate`` on the account and that the export's list reads:
-    values where it maps custom fields, tags where it maps tags or mirrors (the marker)."""
-    tags = bool(export.mapping.tags) or export.mode == "mirror"
-    return unseen_writes(facts, values=bool(export.mapping.fields), tags=tags)
+    values where it maps custom fields, tags where it maps tags. (The removal marker comes
+    with an unsubscribe, which the status counts find.)"""
+    return unseen_writes(facts, values=bool(export.mapping.fields), tags=bool(export.mapping.tags))
 
 
 def _base(

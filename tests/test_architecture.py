@@ -34,6 +34,7 @@ PURE = (
     "engine.schedule",
     "engine.manifests.models",
     "engine.accounts",
+    "engine.facts",
 )
 """Decide things, or describe them; never reach the network, a database or the terminal."""
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from engine import pipeline
-from engine.doctor import clean_leftovers, diagnose, leftovers, scratch_of
+from engine.doctor import clean_leftovers, diagnose, leftovers
 from engine.errors import ConfigError
 from engine.manifests import Project
 from engine.render.doctor import render_check, render_cleaned, render_header, render_tail
@@ -65,12 +65,12 @@ def doctor(
         if clean:
             _clean(clients, name, yes)
             return
-        scratch = scratch_of(clients) if write else None
-        if scratch is not None:
+        if write:
             what = (
-                f"create a list, a text field, a tag and up to 4 contacts named "
-                f"{scratch.name}* on '{name}' to probe writes (automations and webhooks of "
-                "the account may see them), and delete them afterwards"
+                "create a list, a text field, a tag and up to 4 contacts named "
+                f"sync-doctor-<date>-<time>-<4 hex>* on '{name}' to probe writes (automations "
+                "and webhooks of the account may see them) and delete them afterwards, with "
+                "those of earlier runs started over an hour ago"
             )
             _confirm(yes, what)
         typer.echo(render_header(name, clients(name).host, write=write), nl=False)
@@ -78,7 +78,7 @@ def doctor(
             clients,
             name,
             list_id,
-            write=scratch,
+            write=write,
             on_check=lambda check: typer.echo(render_check(check), nl=False),
             notice=_notice,
         )
@@ -95,16 +95,21 @@ def _notice(text: str) -> None:
 
 def _clean(clients: pipeline.Clients, name: str, yes: bool) -> None:
     found = leftovers(clients, name)
-    if not found.count():
+    if found.incomplete:
+        typer.echo(f"warning: the search may have missed some: {found.incomplete}", err=True)
+    if not found.mine.count():
         typer.echo(f"No scratch objects (sync-doctor-*) found on '{name}'.")
+        if found.incomplete:
+            raise typer.Exit(1)
         return
-    runs = len(found.runs())
+    runs = len(found.mine.runs())
     what = (
-        f"delete {found.describe()} of {runs} sync doctor run(s) on '{name}' "
+        f"delete {found.mine.describe()} of {runs} sync doctor run(s) on '{name}' "
         "(sync-doctor-*; a --write run still going on would fail)"
     )
     _confirm(yes, what)
-    cleaned = clean_leftovers(clients, name, found, _notice)
+    cleaned = clean_leftovers(clients, name, found.mine, _notice)
+    cleaned.search_failed = found.incomplete
     typer.echo(render_cleaned(name, cleaned), nl=False)
     if cleaned.interrupted:
         raise typer.Exit(130)

@@ -15,7 +15,7 @@ from engine.run import Clients
 
 from .checks import AS_ASSUMED, DIFFERS, ERROR, UNCLEAR, Check, Doctor, OnCheck
 from .probes import WRITE_CHECKS
-from .scratch import IN_USE, Cleaned, Notice, Scratch, clean, find, run_id
+from .scratch import IN_USE, Cleaned, Found, Notice, Patience, Scratch, clean, find
 from .session import Probed, probe
 
 __all__ = [
@@ -27,13 +27,13 @@ __all__ = [
     "WRITE_CHECKS",
     "Check",
     "Cleaned",
+    "Found",
     "Probed",
     "Report",
     "Scratch",
     "clean_leftovers",
     "diagnose",
     "leftovers",
-    "scratch_of",
 ]
 
 
@@ -44,21 +44,17 @@ class Report:
     checks: tuple[Check, ...]
     facts: Mapping[str, str] = field(default_factory=dict)  # stored by this run
     probed: Probed | None = None  # with --write
+    warnings: tuple[str, ...] = ()  # facts that could not be read or stored
 
     @property
     def failed(self) -> bool:
-        """A check failed, or a scratch object may be left (exit 1)."""
+        """A check failed, a fact was not stored, or a scratch object may be left (exit 1)."""
         left = self.probed is not None and not self.probed.complete
-        return left or any(c.verdict == ERROR for c in self.checks)
+        return left or bool(self.warnings) or any(c.verdict == ERROR for c in self.checks)
 
     @property
     def interrupted(self) -> bool:
         return self.probed is not None and self.probed.interrupted
-
-
-def scratch_of(clients: Clients) -> Scratch:
-    """The scratch objects' name of a run starting now (none made yet)."""
-    return Scratch(run_id(clients.now()))
 
 
 def diagnose(
@@ -66,35 +62,36 @@ def diagnose(
     connection: str,
     list_id: int | None = None,
     *,
-    write: Scratch | None = None,
+    write: bool = False,
     on_check: OnCheck = None,
     notice: Notice = None,
 ) -> Report:
     """Every check on the connection's account, each handed to ``on_check`` when done
-    (with ``write``, the write probes too, on scratch objects named as it is); the verdicts
-    are stored as the account's facts."""
+    (with ``write``, the write probes too, on scratch objects it makes and deletes); the
+    verdicts are stored as the account's facts, and what could not be stored is said."""
     client = clients(connection)
     doctor = Doctor(client, list_id)
     checks = doctor.run(on_check)
     facts = dict(doctor.facts)
     probed = None
-    if write is not None and checks[0].verdict != ERROR:
-        probed = probe(client, write, clients.now(), on_check, notice)
+    if write and checks[0].verdict != ERROR:
+        probed = probe(client, clients.now, on_check, notice)
         checks += probed.checks
         facts.update(probed.facts)
     state = clients.state()
     for name, value in facts.items():
         state.put_fact(client.host.lower(), name, value)
-    return Report(connection, client.host, tuple(checks), facts, probed)
+    warnings = tuple(state.take_warnings())
+    return Report(connection, client.host, tuple(checks), facts, probed, warnings)
 
 
-def leftovers(clients: Clients, connection: str) -> Scratch:
+def leftovers(clients: Clients, connection: str) -> Found:
     """Every scratch object (sync-doctor-*) on the account, whatever its age (GETs only)."""
-    return find(clients(connection), clients.now(), spare=False).mine
+    return find(clients(connection), clients.now(), spare=False)
 
 
 def clean_leftovers(
     clients: Clients, connection: str, found: Scratch, notice: Notice = None
 ) -> Cleaned:
     """Delete ``found`` (:func:`leftovers`) from the account."""
-    return clean(clients(connection), found, notice)
+    return clean(clients(connection), found, Patience(notice))

@@ -93,9 +93,11 @@ class Made:
         )
 
     def write_tag(self) -> bool:
+        """The scratch tag on A; True once A carries it."""
         link = {"contactTag": {"contact": self.contact, "tag": self.tag}}
         self.client.request("POST", "contactTags", kind="doctor", json=link)
-        return True
+        body = self.client.get(f"contacts/{self.contact}/contactTags", kind="doctor")
+        return any(wire.as_id(t.get("tag")) == self.tag for t in wire.items(body, "contactTags"))
 
     def imported(self, contacts: list[dict[str, Any]], emails: tuple[str, ...]) -> Settled | None:
         """Import ``contacts`` (quietly) and follow the batch to its end; None: not queued."""

@@ -24,8 +24,7 @@ from datetime import UTC, datetime
 
 from engine.activecampaign import wire
 from engine.activecampaign.client import Client
-from engine.activecampaign.lookup import offset_pages
-from engine.errors import SyncError
+from engine.activecampaign.lookup import PAGE, offset_pages
 
 PREFIX = "sync-doctor-"
 DOMAIN = "example.com"
@@ -35,20 +34,41 @@ EMAIL = re.compile(r"sync-doctor-((\d{8}-\d{6})-[0-9a-f]{4})-[a-z0-9]+@example\.
 so two runs started in one second have names of their own."""
 KINDS = (("contact", "contacts"), ("tag", "tags"), ("field", "fields"), ("list", "lists"))
 """Deleted in this order: ``(kind, path)``."""
-SEARCHED: tuple[tuple[str, str, str, re.Pattern[str], dict[str, str]], ...] = (
-    ("list", "lists", "name", NAME, {}),
-    ("tag", "tags", "tag", NAME, {"search": PREFIX}),
-    ("field", "fields", "title", NAME, {}),
-    ("contact", "contacts", "email", EMAIL, {"email_like": PREFIX}),
+SEARCH_PAGES = 5
+SEARCHED: tuple[tuple[str, str, str, re.Pattern[str], dict[str, str], int | None], ...] = (
+    ("list", "lists", "name", NAME, {}, None),
+    ("tag", "tags", "tag", NAME, {"search": PREFIX}, None),
+    ("field", "fields", "title", NAME, {}, None),
+    ("contact", "contacts", "email", EMAIL, {"email_like": PREFIX}, SEARCH_PAGES),
 )
-"""How each kind is found: ``(kind, path, key, pattern, query)`` (lists and fields are few
-and read whole; tags and contacts are searched for, and only what matches is kept)."""
-SEARCH_PAGES = 5  # pages of each kind read at most
+"""How each kind is found: ``(kind, path, key, pattern, query, pages at most)``. Lists and
+fields are few and read whole; tags and contacts are searched for (whatever the search
+returns, only whole-pattern names are kept). Contacts stop after :data:`SEARCH_PAGES`: an
+account that ignored ``email_like`` would have every contact paged; the search is then
+said to be incomplete."""
 Notice = Callable[[str], None] | None
 """Tells the person at the terminal something while it happens (stderr)."""
-IN_USE = 900.0
-"""Seconds a run's objects are left alone by other runs (it may still be probing: the
-probes take under a minute, an import is followed for up to five)."""
+
+
+class Patience:
+    """Ctrl-C while scratch objects are deleted: the first is told and forgiven (the
+    deleting goes on), the next stops it. Without a ``notice`` none is forgiven."""
+
+    def __init__(self, notice: Notice = None) -> None:
+        self.notice, self.warned = notice, False
+
+    def forgive(self, text: str) -> bool:
+        """True (go on) the first time, after telling ``text``; False after that."""
+        if self.warned or self.notice is None:
+            return False
+        self.warned = True
+        self.notice(text)
+        return True
+
+
+IN_USE = 3_600.0
+"""Seconds a run's objects are left alone by other runs: it may still be probing (the
+probes take under a minute, but each of three imports is followed for up to five)."""
 GONE = "No Result found"  # the start of a 404's message for an object that does not exist
 
 
@@ -91,6 +111,7 @@ class Scratch:
 
     def of_run(self, run: str) -> Scratch:
         """Only the objects of the run with this id."""
+        assert run, "a run id"
         name = PREFIX + run
         mine = Scratch(run)
         for kind, found in self.objects.items():
@@ -142,6 +163,7 @@ class Found:
 
     mine: Scratch = field(default_factory=Scratch)
     in_use: Scratch = field(default_factory=Scratch)
+    incomplete: str = ""  # why the search may have missed some
 
 
 def find(client: Client, now: float, own: str = "", *, spare: bool = True) -> Found:
@@ -149,51 +171,61 @@ def find(client: Client, now: float, own: str = "", *, spare: bool = True) -> Fo
     runs started more than :data:`IN_USE` seconds ago to delete; younger ones left alone
     (all to delete without ``spare``)."""
     found = Found()
-    for kind, path, key, pattern, query in SEARCHED:
+    for kind, path, key, pattern, query, most in SEARCHED:
         pages = offset_pages(client, path, wire.objects(path), kind="doctor", params=query)
         for number, page in enumerate(pages, start=1):
             for item in page:
-                matched = pattern.fullmatch(str(item.get(key) or "").strip().lower())
+                matched = pattern.fullmatch(str(item.get(key) or "").strip())
                 since = None if matched is None else started(matched.group(2))
                 if matched is None or since is None:
                     continue  # not a scratch object's name
                 young = spare and matched.group(1) != own and now - since < IN_USE
                 into = found.in_use if young else found.mine
                 into.add(kind, wire.as_id(item.get("id")), matched.group(0))
-            if number >= SEARCH_PAGES:
+            if most is not None and number >= most and len(page) >= PAGE:
+                found.incomplete = (
+                    f"more than {most * 100} contacts answered email_like={PREFIX}; only "
+                    "those were looked at"
+                )
                 break
     return found
 
 
-def clean(client: Client, scratch: Scratch, notice: Notice = None) -> Cleaned:
+def clean(client: Client, scratch: Scratch, patience: Patience | None = None) -> Cleaned:
     """Delete every object of ``scratch`` (contacts, tags, fields, lists). A failure is
-    recorded and the rest still tried. The first Ctrl-C is told (``notice``) and the
-    deleting goes on; a second stops it, and what was not deleted is said. A 404 is
-    "already gone" only when it says so (an HTML 404 is a wrong path)."""
+    recorded and the rest still tried; Ctrl-C stops it unless ``patience`` forgives it, and
+    what was not deleted is said. A 404 is "already gone" only when it says so (an HTML
+    404 is a wrong path)."""
+    patience = patience or Patience()
     done = Cleaned()
     todo = [(kind, path, i, n) for kind, path in KINDS for i, n in scratch.objects[kind].items()]
-    number, patient = 0, True
+    number = 0
     while number < len(todo):
         kind, path, ident, name = todo[number]
         try:
             reply = client.request("DELETE", f"{path}/{ident}", kind="doctor_delete", accept=(404,))
-        except SyncError as exc:
-            done.left.append((kind, ident, name, str(exc)))
-            number += 1
-            continue
         except KeyboardInterrupt:
-            if patient and notice is not None:
-                patient = False
-                notice(f"still deleting {scratch.describe()}: Ctrl-C again to leave them")
+            if patience.forgive(f"still deleting {scratch.describe()}: Ctrl-C again to leave them"):
                 continue  # the same object again
             done.interrupted = True
             done.left += [(k, i, n, "interrupted") for k, _, i, n in todo[number:]]
             break
+        except Exception as exc:  # whatever it is, the rest is still tried
+            done.left.append((kind, ident, name, str(exc) or type(exc).__name__))
+            number += 1
+            continue
         number += 1
         if reply.status == 404 and not wire.error_message(reply.body).startswith(GONE):
             done.left.append((kind, ident, name, "HTTP 404 without ActiveCampaign's answer"))
             continue
         done.deleted.add(kind, ident, name)
+    return done
+
+
+def left_all(scratch: Scratch, why: str) -> Cleaned:
+    """Nothing deleted: every object of ``scratch`` left, for ``why``."""
+    done = Cleaned(interrupted=True)
+    done.left = [(k, i, n, why) for k, _ in KINDS for i, n in scratch.objects[k].items()]
     return done
 
 

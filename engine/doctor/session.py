@@ -10,6 +10,7 @@ makes anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engine.activecampaign.client import Client
@@ -18,7 +19,7 @@ from engine.errors import SyncError
 from .checks import ERROR, Check, OnCheck
 from .made import Made
 from .probes import NOTHING_STORED, WRITE_CHECKS, Prober
-from .scratch import Cleaned, Notice, Scratch, clean, find
+from .scratch import Cleaned, Notice, Patience, Scratch, clean, find, left_all, run_id
 
 
 @dataclass(slots=True)
@@ -33,23 +34,32 @@ class Probed:
     cleaned: Cleaned = field(default_factory=Cleaned)
     interrupted: bool = False
     pending: bool = False  # an import may not have finished: contacts may appear later
+    incomplete: str = ""  # the first search may have missed leftovers
 
     @property
     def complete(self) -> bool:
-        """Everything made (and found) was deleted, and the account could be searched."""
-        return self.cleaned.complete and (self.earlier is None or self.earlier.complete)
+        """Everything made (and found) was deleted, the account could be searched, and no
+        import may still create contacts."""
+        earlier = self.earlier is None or self.earlier.complete
+        return self.cleaned.complete and earlier and not self.pending
 
 
 def probe(
-    client: Client, scratch: Scratch, now: float, on_check: OnCheck = None, notice: Notice = None
+    client: Client,
+    clock: Callable[[], float],
+    on_check: OnCheck = None,
+    notice: Notice = None,
 ) -> Probed:
-    """Clean up after earlier runs, probe, clean up (also after a failure or Ctrl-C)."""
+    """Clean up after earlier runs, probe, clean up (also after a failure or Ctrl-C). The
+    run's id is taken now, as its first object is about to be made (``clock``: wall time)."""
+    scratch = Scratch(run_id(clock()))
     probed = Probed(scratch.name)
     made = Made(client, scratch)
     prober = Prober(made)
+    patience = Patience(notice)
     try:
-        found = find(client, now, scratch.run)
-        probed.in_use = found.in_use
+        found = find(client, clock(), scratch.run)
+        probed.in_use, probed.incomplete = found.in_use, found.incomplete
         if found.mine.count():
             probed.earlier = clean(client, found.mine)
         if probed.earlier is not None and probed.earlier.interrupted:
@@ -58,8 +68,7 @@ def probe(
         _probe(made, prober, on_check)
     except KeyboardInterrupt:
         probed.interrupted = True
-        if notice is not None:
-            notice(f"interrupted: deleting {scratch.describe()} (Ctrl-C again to leave them)")
+        patience.forgive(f"interrupted: deleting {scratch.describe()} (Ctrl-C again to leave them)")
     except Exception as exc:  # a failed search, or a bug: still clean up, and say it
         why = str(exc) if isinstance(exc, SyncError) else f"{type(exc).__name__}: {exc}"
         stopped = Check("write probes", "", f"stopped: {why}", ERROR, NOTHING_STORED)
@@ -67,7 +76,7 @@ def probe(
         if on_check:
             on_check(stopped)
     probed.checks, probed.facts, probed.pending = prober.checks, prober.facts, made.pending
-    probed.cleaned = clean_up(client, scratch, now, notice)
+    probed.cleaned = clean_up(client, scratch, clock(), patience)
     probed.interrupted = probed.interrupted or probed.cleaned.interrupted
     return probed
 
@@ -85,17 +94,22 @@ def _probe(made: Made, prober: Prober, on_check: OnCheck) -> None:
     prober.run(on_check)
 
 
-def clean_up(client: Client, scratch: Scratch, now: float, notice: Notice = None) -> Cleaned:
+def clean_up(client: Client, scratch: Scratch, now: float, patience: Patience) -> Cleaned:
     """Delete what this run made, with what else of it is found by name (contacts an
     import created, a list whose create answer was lost)."""
     try:
-        scratch.merge(find(client, now, scratch.run).mine.of_run(scratch.run))
-    except SyncError as exc:
-        done = clean(client, scratch, notice)
-        done.search_failed = str(exc)
-        return done
-    except KeyboardInterrupt:  # the search: what is known is still deleted
-        done = clean(client, scratch, notice)
+        found = find(client, now, scratch.run)
+    except KeyboardInterrupt:
+        if not patience.forgive(f"still deleting {scratch.describe()}: Ctrl-C again to leave them"):
+            return left_all(scratch, "interrupted")
+        done = clean(client, scratch, patience)
         done.search_failed = "interrupted"
         return done
-    return clean(client, scratch, notice)
+    except Exception as exc:  # what is known is still deleted
+        done = clean(client, scratch, patience)
+        done.search_failed = str(exc) or type(exc).__name__
+        return done
+    scratch.merge(found.mine.of_run(scratch.run))
+    done = clean(client, scratch, patience)
+    done.search_failed = found.incomplete
+    return done

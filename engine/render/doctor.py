@@ -45,6 +45,7 @@ def _wrapped(label: str, text: str) -> str:
 
 def render_tail(report: Report) -> str:
     lines = [] if report.probed is None else _scratch(report.connection, report.probed)
+    lines += [f"warning: {warning}" for warning in report.warnings]
     if report.facts:
         lines.append("Stored as account facts (later plans use them):")
         lines += [f"  {name} = {value}" for name, value in report.facts.items()]
@@ -68,6 +69,12 @@ def _scratch(connection: str, probed: Probed) -> list[str]:
     if probed.earlier is not None:
         lines.append(f"Left by earlier runs: deleted {probed.earlier.deleted.describe()}.")
         lines += _left(probed.earlier)
+    if probed.incomplete:
+        lines.append(
+            _fill(
+                f"The search for earlier runs' objects may have missed some: {probed.incomplete}."
+            )
+        )
     if probed.in_use.count():
         lines.append(_fill(_in_use(connection, probed.in_use)))
     cleaned = probed.cleaned
@@ -98,10 +105,14 @@ def _in_use(connection: str, in_use: Scratch) -> str:
     many = f"{len(runs)} runs" if len(runs) > 1 else "a run"
     return (
         f"Left alone: {in_use.describe()} of {many} started less than "
-        f"{IN_USE / 60:.0f} minutes ago ({', '.join(sorted(runs))}), which may still be "
+        f"{_span(IN_USE)} ago ({', '.join(sorted(runs))}), which may still be "
         f"probing; the first --write after {free} deletes them, {_clean_hint(connection)} "
         "now."
     )
+
+
+def _span(seconds: float) -> str:
+    return "an hour" if seconds == 3_600 else f"{seconds / 60:.0f} minutes"
 
 
 def _fill(text: str, indent: str = "  ") -> str:

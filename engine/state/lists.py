@@ -86,15 +86,23 @@ class ListState:
             )
 
     def facts(self, account: str) -> dict[str, Any]:
+        """The account's facts ({} and a warning when they cannot be read)."""
+        return self._facts(account) or {}
+
+    def _facts(self, account: str) -> dict[str, Any] | None:
         try:
             with self._lock:
                 return self.store.facts(account)
-        except (ConfigError, OSError):
-            return {}
+        except (ConfigError, OSError) as exc:
+            self._warn(f"facts of {account} could not be read ({exc}); run as if never measured")
+            return None
 
     def put_fact(self, account: str, name: str, value: Any) -> None:
         with self._lock:  # read, change, write: one step for every thread
-            facts = self.facts(account)
+            facts = self._facts(account)
+            if facts is None:  # writing over them would lose the others
+                self._warn(f"fact {name} of {account} was not saved")
+                return
             if facts.get(name) == value:
                 return
             try:

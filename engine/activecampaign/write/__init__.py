@@ -6,6 +6,7 @@ submits and follows bulk imports.
 
 from __future__ import annotations
 
+from .optouts import OptOuts
 from .writer import WriteFacts, write_contacts
 
-__all__ = ["WriteFacts", "write_contacts"]
+__all__ = ["OptOuts", "WriteFacts", "write_contacts"]

@@ -50,17 +50,25 @@ def write_marked(
     """Do ``writes`` (all of :data:`MARKED` kinds); returns the KEEP writes still to do
     (their values and tags) and how many contacts were finished here. Without ``reentry``
     (the account cannot confirm one: :mod:`engine.facts`) a RESUBSCRIBE is skipped."""
+    follow_ups: list[ContactWrite] = []
+    skipped = 0
+    if not reentry:  # skipped before any evidence is read
+        for write in writes:
+            if write.membership is Membership.RESUBSCRIBE:
+                outcome.skipped.append(
+                    Rejection(write.email, f"not re-subscribed: {UNCONFIRMABLE}")
+                )
+                skipped += 1
+        writes = [w for w in writes if w.membership is not Membership.RESUBSCRIBE]
+        if not writes:
+            return follow_ups, skipped
     try:
         seen = resubscribe.Confirmations(client, list_id)
         seen.prefetch([w.contact_id for w in writes if w.contact_id])
     except DestinationError as exc:
         outcome.unknown += [Rejection(w.email, f"not written: {exc}") for w in writes]
-        return [], len(writes)
-    follow_ups: list[ContactWrite] = []
+        return [], skipped + len(writes)
     for write in writes:
-        if write.membership is Membership.RESUBSCRIBE and not reentry:
-            outcome.skipped.append(Rejection(write.email, f"not re-subscribed: {UNCONFIRMABLE}"))
-            continue
         try:
             done = _one(client, list_id, write, seen, outcome, tag_id)
         except DestinationError as exc:
@@ -72,7 +80,7 @@ def write_marked(
             follow_ups.append(replace(write, membership=Membership.KEEP, contact_id=None))
         else:
             outcome.applied.append(write.email)
-    return follow_ups, len(writes) - len(follow_ups)
+    return follow_ups, skipped + len(writes) - len(follow_ups)
 
 
 def _one(

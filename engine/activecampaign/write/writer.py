@@ -42,7 +42,7 @@ from engine.progress import Step, Tally
 
 from .bulk import import_all, prepare
 from .marked import MARKED, write_marked
-from .optouts import without_opt_outs
+from .optouts import OptOuts
 
 SMALL = 10
 _SYNC_NAMES = {"first_name": "firstName", "last_name": "lastName", "phone": "phone"}
@@ -57,8 +57,7 @@ class WriteFacts:
 
     failure_base: int = 1
     reentry: bool = True
-    importer_resubscribes: bool = False
-    opt_outs_since: float | None = None  # where it does: read opt-outs updated since then
+    opt_outs: OptOuts | None = None  # where bulk import re-subscribes: read before adds
 
 
 @dataclass(slots=True)
@@ -102,8 +101,8 @@ def write_contacts(
             _write_one(ctx, write, outcome)
             tally.add(1)
     else:
-        if facts.importer_resubscribes:
-            sending = without_opt_outs(client, list_id, rest, facts.opt_outs_since, outcome)
+        if facts.opt_outs is not None:
+            sending = facts.opt_outs.without(rest, outcome)
             tally.add(len(rest) - len(sending))
             rest = sending
         encoded = prepare(rest, list_id, ctx.fields, outcome)
