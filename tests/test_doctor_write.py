@@ -587,3 +587,29 @@ def test_a_second_ctrl_c_leaves_the_scratch_objects_and_names_them(filled: Works
     filled.connector = fake_time_connector(filled.clock)
     assert filled.sync("doctor", "--clean", "--yes").exit_code == 0
     assert scratch_left(filled) == []
+
+
+def test_where_the_importer_re_subscribes_apply_reads_opt_outs_first(
+    filled: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doctor_write(filled, SandboxSettings(seed=5, bulk_resubscribes=True))
+    seen: list[object] = []
+
+    def spy(*args: object, **kwargs: object) -> WriteReport:
+        seen.append(args[4] if len(args) > 4 else None)
+        return write_contacts(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("engine.pipeline.write_contacts", spy)
+    read: list[tuple[int, int]] = []
+    original = OptOuts._read
+
+    def counted(self: OptOuts, status: ListStatus) -> None:
+        read.append((self.list_id, status.value))
+        original(self, status)
+
+    monkeypatch.setattr(OptOuts, "_read", counted)
+    applied = filled.sync("--var", "vip_threshold=300", "apply", "--yes")  # more vip adds
+    assert applied.exit_code == 0, applied.output
+    assert seen and all(isinstance(f, WriteFacts) and f.opt_outs is not None for f in seen)
+    assert (2, 2) in read and (2, 3) in read  # vip's list, unsubscribed and bounced
+    assert len(read) == len(set(read))  # once per export's apply
