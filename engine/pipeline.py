@@ -26,16 +26,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from engine.accounts import account_of_export, on_account
-from engine.activecampaign.client import Client
-from engine.activecampaign.write import OptOuts, WriteFacts, write_contacts
+from engine.activecampaign.write import WriteFacts, write_contacts
 from engine.apply import ApplyReport, ContactWrite, WriteReport, apply_export
 from engine.contacts import CurrentState, DesiredState
 from engine.diff import Policy
 from engine.errors import ConfigError, UnknownFieldError
 from engine.facts import (
-    BULK_RESUBSCRIBES_FACT,
-    YES,
-    failure_base,
     reentry_confirmable,
 )
 from engine.manifests.models import Export
@@ -241,17 +237,6 @@ class RunContext:
         return cls(history.who(project.root, environ), history.commit(project.root))
 
 
-def _write_facts(client: Client, list_id: int, facts: Mapping[str, object]) -> WriteFacts:
-    """What the writer adapts to on the account (where bulk import re-subscribes, the
-    list's opt-outs are read before the export's first bulk import with adds)."""
-    resubscribes = facts.get(BULK_RESUBSCRIBES_FACT) == YES
-    return WriteFacts(
-        failure_base=failure_base(facts),
-        reentry=reentry_confirmable(facts),
-        opt_outs=OptOuts(client, list_id) if resubscribes else None,
-    )
-
-
 def apply_plan(
     project: Project,
     plan: Plan,
@@ -272,7 +257,7 @@ def apply_plan(
     def one(export_plan: ExportPlan) -> ApplyReport:
         client = clients(export_plan.connection)
         list_id = int(export_plan.list_id)
-        how = _write_facts(client, list_id, clients.state().facts(client.host.lower()))
+        how = WriteFacts.of(client, list_id, clients.state().facts(client.host.lower()))
 
         def write(writes: Sequence[ContactWrite], step: Step | None) -> WriteReport:
             try:

@@ -66,13 +66,7 @@ def doctor(
             _clean(clients, name, yes)
             return
         if write:
-            what = (
-                "create a list, a text field, a tag and up to 4 contacts named "
-                f"sync-doctor-<date>-<time>-<4 hex>* on '{name}' to probe writes (automations "
-                "and webhooks of the account may see them) and delete them afterwards, with "
-                "those of earlier runs started over an hour ago"
-            )
-            _confirm(yes, what)
+            _confirm(yes, WRITING.format(name=name))
         typer.echo(render_header(name, clients(name).host, write=write), nl=False)
         report = diagnose(
             clients,
@@ -87,6 +81,14 @@ def doctor(
         raise typer.Exit(130)
     if report.failed:
         raise typer.Exit(1)
+
+
+WRITING = (
+    "create a list, a text field, a tag and up to 4 contacts named "
+    "sync-doctor-<date>-<time>-<4 hex>* on '{name}' to probe writes (automations and webhooks "
+    "of the account may see them) and delete them afterwards, with those of earlier runs "
+    "started over an hour ago"
+)
 
 
 def _notice(text: str) -> None:

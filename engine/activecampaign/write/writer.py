@@ -26,7 +26,7 @@ before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from engine.activecampaign import wire
@@ -37,6 +37,7 @@ from engine.apply import ContactWrite, Rejection, Settled, WriteReport
 from engine.contacts import ListStatus, removal_marker
 from engine.emails import email_problem
 from engine.errors import DestinationError
+from engine.facts import BULK_RESUBSCRIBES_FACT, YES, failure_base, reentry_confirmable
 from engine.plan import Membership
 from engine.progress import Step, Tally
 
@@ -58,6 +59,16 @@ class WriteFacts:
     failure_base: int = 1
     reentry: bool = True
     opt_outs: OptOuts | None = None  # where bulk import re-subscribes: read before adds
+
+    @classmethod
+    def of(cls, client: Client, list_id: int, facts: Mapping[str, object]) -> WriteFacts:
+        """What writing to ``list_id`` adapts to, from the account's ``facts``."""
+        resubscribes = facts.get(BULK_RESUBSCRIBES_FACT) == YES
+        return cls(
+            failure_base=failure_base(facts),
+            reentry=reentry_confirmable(facts),
+            opt_outs=OptOuts(client, list_id) if resubscribes else None,
+        )
 
 
 @dataclass(slots=True)
