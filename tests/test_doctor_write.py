@@ -613,3 +613,15 @@ def test_where_the_importer_re_subscribes_apply_reads_opt_outs_first(
     assert seen and all(isinstance(f, WriteFacts) and f.opt_outs is not None for f in seen)
     assert (2, 2) in read and (2, 3) in read  # vip's list, unsubscribed and bounced
     assert len(read) == len(set(read))  # once per export's apply
+
+
+def test_the_report_as_json_for_ci(filled: Workspace) -> None:
+    result = filled.sync("doctor", "--write", "--yes", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    verdicts = {c["name"]: c["verdict"] for c in report["checks"]}
+    assert verdicts["failureReasons[].contact"] == "as assumed" and len(verdicts) == 10
+    assert report["facts"][FAILURE_BASE_FACT] == "1"
+    assert report["scratch"]["complete"] is True and report["scratch"]["left"] == []
+    assert report["failed"] is False and report["interrupted"] is False
+    assert scratch_left(filled) == []

@@ -7,6 +7,7 @@ Read-only by default; ``--write`` adds probes on scratch objects it makes and de
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -15,11 +16,22 @@ from engine import pipeline
 from engine.doctor import clean_leftovers, diagnose, leftovers
 from engine.errors import ConfigError
 from engine.manifests import Project
-from engine.render.doctor import render_check, render_cleaned, render_header, render_tail
+from engine.render.doctor import (
+    render_check,
+    render_cleaned,
+    render_header,
+    render_json,
+    render_tail,
+)
 
 from . import app
 from . import apply as apply_cli
 from .context import CliState
+
+
+class DoctorFormat(StrEnum):
+    text = "text"
+    json = "json"
 
 
 @app.command()
@@ -50,6 +62,10 @@ def doctor(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Write without asking (--write, --clean).")
     ] = False,
+    fmt: Annotated[
+        DoctorFormat,
+        typer.Option("--format", help="text (each check as it is done) or json (at the end)."),
+    ] = DoctorFormat.text,
 ) -> None:
     """Check the key and what the account does where the API documents are silent (GET
     requests only, unless --write); the verdicts are stored as account facts for later
@@ -57,8 +73,10 @@ def doctor(
     state: CliState = ctx.obj
     project = state.project()
     name = _connection(project, connection)
-    if clean and (write or list_id is not None):
-        raise ConfigError("--clean deletes leftovers only: it takes neither --write nor --list-id")
+    if clean and (write or list_id is not None or fmt is not DoctorFormat.text):
+        raise ConfigError(
+            "--clean deletes leftovers only: it takes neither --write, --list-id nor --format"
+        )
     if yes and not (write or clean):
         raise ConfigError("--yes goes with --write or --clean (the read-only checks ask nothing)")
     with pipeline.Clients(project, connector=state.connector) as clients:
@@ -67,16 +85,18 @@ def doctor(
             return
         if write:
             _confirm(yes, WRITING.format(name=name))
-        typer.echo(render_header(name, clients(name).host, write=write), nl=False)
+        text = fmt is DoctorFormat.text
+        if text:
+            typer.echo(render_header(name, clients(name).host, write=write), nl=False)
         report = diagnose(
             clients,
             name,
             list_id,
             write=write,
-            on_check=lambda check: typer.echo(render_check(check), nl=False),
+            on_check=(lambda check: typer.echo(render_check(check), nl=False)) if text else None,
             notice=_notice,
         )
-    typer.echo(render_tail(report), nl=False)
+    typer.echo(render_tail(report) if text else render_json(report), nl=False)
     if report.interrupted:
         raise typer.Exit(130)
     if report.failed:

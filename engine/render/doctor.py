@@ -3,6 +3,7 @@ then what became of the scratch objects and the facts stored. Lines wrap at 100 
 
 from __future__ import annotations
 
+import json
 import textwrap
 from datetime import UTC, datetime
 
@@ -133,3 +134,46 @@ def render_cleaned(connection: str, cleaned: Cleaned) -> str:
     if not cleaned.complete:
         lines.append("What is left is deleted by the next 'sync doctor --clean'.")
     return "\n".join(lines) + "\n"
+
+
+def render_json(report: Report) -> str:
+    """The report as one JSON object (``sync doctor --format json``)."""
+    checks = [
+        {
+            "name": c.name,
+            "verdict": c.verdict,
+            "asked": c.asked,
+            "answered": c.answered,
+            "product": c.action,
+        }
+        for c in report.checks
+    ]
+    body: dict[str, object] = {
+        "connection": report.connection,
+        "host": report.host,
+        "checks": checks,
+        "facts": dict(report.facts),
+        "warnings": list(report.warnings),
+        "scratch": None if report.probed is None else _scratch_json(report.probed),
+        "interrupted": report.interrupted,
+        "failed": report.failed,
+    }
+    return json.dumps(body, indent=2) + "\n"
+
+
+def _scratch_json(probed: Probed) -> dict[str, object]:
+    def left(cleaned: Cleaned | None) -> list[dict[str, str]]:
+        rows = [] if cleaned is None else cleaned.left
+        return [{"kind": k, "id": i, "name": n, "why": w} for k, i, n, w in rows]
+
+    return {
+        "name": probed.scratch,
+        "deleted": probed.cleaned.deleted.describe(),
+        "left": left(probed.cleaned),
+        "earlier_deleted": None if probed.earlier is None else probed.earlier.deleted.describe(),
+        "earlier_left": left(probed.earlier),
+        "in_use": sorted(probed.in_use.runs()),
+        "search_failed": probed.cleaned.search_failed or probed.incomplete,
+        "pending_import": probed.pending,
+        "complete": probed.complete,
+    }
