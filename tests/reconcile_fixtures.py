@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import ClassVar
@@ -128,6 +128,43 @@ def counting(ws: Workspace, sandbox: SandboxSettings | None = None) -> list[str]
     sandbox behaving as ``sandbox`` says, when given)."""
     recording(ws, sandbox)
     return _CountingConnector.sent
+
+
+Rule = Callable[[httpx.Request], "httpx.Response | None"]
+
+
+class _Faulty(httpx.BaseTransport):
+    """The sandbox, except where ``rule`` answers (or raises) first."""
+
+    def __init__(self, inner: httpx.BaseTransport, rule: Rule) -> None:
+        self.inner, self.rule = inner, rule
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.rule(request) or self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def faulty(ws: Workspace, rule: Rule, sandbox: SandboxSettings | None = None) -> None:
+    """From now on the workspace's runs talk to the sandbox through ``rule`` (an answer of
+    its own, an exception such as KeyboardInterrupt, or None: the sandbox answers)."""
+    base = fake_time_connector(ws.clock, sandbox)
+
+    class FaultyConnector(Connector):
+        def transport(
+            self, connection: ActiveCampaignConnection, sandbox_data: Path
+        ) -> httpx.BaseTransport | None:
+            inner = super().transport(connection, sandbox_data)
+            assert inner is not None
+            return _Faulty(inner, rule)
+
+    ws.connector = FaultyConnector(**{f.name: getattr(base, f.name) for f in fields(base)})
+
+
+def interrupt(request: httpx.Request) -> httpx.Response:
+    """A rule's Ctrl-C, as the request is about to be sent."""
+    raise KeyboardInterrupt
 
 
 LOOPBACK_KEY = "loopback-key-123"

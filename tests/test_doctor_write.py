@@ -14,14 +14,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import fields
 from pathlib import Path
 
 import httpx
 import pytest
 
-from engine.activecampaign.connect import Connector
 from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
 from engine.activecampaign.write import OptOuts, WriteFacts, bulk, write_contacts
 from engine.apply import Settled, WriteReport
@@ -37,7 +34,6 @@ from engine.facts import (
     UDATE_FACTS,
     UPDATED_AFTER_FACT,
 )
-from engine.manifests.models import ActiveCampaignConnection
 from engine.progress import Tally
 
 from .reconcile_fixtures import (
@@ -45,6 +41,8 @@ from .reconcile_fixtures import (
     Workspace,
     counting,
     fake_time_connector,
+    faulty,
+    interrupt,
     loopback_workspace,
     point_at,
     workspace,
@@ -365,40 +363,6 @@ def test_interrupted_or_killed_runs_leave_nothing_behind(tmp_path: Path) -> None
 
 
 # ---------------------------------------------------------------- failures on the way
-
-Rule = Callable[[httpx.Request], "httpx.Response | None"]
-
-
-class _Faulty(httpx.BaseTransport):
-    """The sandbox, except where ``rule`` answers (or raises) first."""
-
-    def __init__(self, inner: httpx.BaseTransport, rule: Rule) -> None:
-        self.inner, self.rule = inner, rule
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self.rule(request) or self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-def faulty(ws: Workspace, rule: Rule, sandbox: SandboxSettings | None = None) -> None:
-    """From now on the workspace's runs talk to the sandbox through ``rule``."""
-    base = fake_time_connector(ws.clock, sandbox)
-
-    class FaultyConnector(Connector):
-        def transport(
-            self, connection: ActiveCampaignConnection, sandbox_data: Path
-        ) -> httpx.BaseTransport | None:
-            inner = super().transport(connection, sandbox_data)
-            assert inner is not None
-            return _Faulty(inner, rule)
-
-    ws.connector = FaultyConnector(**{f.name: getattr(base, f.name) for f in fields(base)})
-
-
-def interrupt(request: httpx.Request) -> httpx.Response:
-    raise KeyboardInterrupt
 
 
 def leftovers(ws: Workspace, started: float) -> str:

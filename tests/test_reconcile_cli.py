@@ -9,16 +9,12 @@ from __future__ import annotations
 import json
 import re
 import stat
-from dataclasses import fields
 from pathlib import Path
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
-from engine.activecampaign.connect import Connector
 from engine.activecampaign.sandbox import SandboxSettings, running_server
-from engine.manifests.models import ActiveCampaignConnection
 from engine.scaffold.sample_data import generate
 from engine.state.lock import export_lock
 
@@ -27,7 +23,8 @@ from .reconcile_fixtures import (
     LOOPBACK_KEY,
     Workspace,
     copy_example,
-    fake_time_connector,
+    faulty,
+    interrupt,
     loopback_workspace,
     point_at,
     workspace,
@@ -338,37 +335,10 @@ def test_mirror_of_segments_whose_rows_are_all_invalid_says_so(workspace: Worksp
     assert "came back empty" not in refused.output
 
 
-class _CtrlCOnFirstWrite(httpx.BaseTransport):
-    """Ctrl-C arrives as the first write (a bulk import) is about to be sent."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner = inner
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "POST":
-            raise KeyboardInterrupt
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class _InterruptingConnector(Connector):
-    def transport(
-        self, connection: ActiveCampaignConnection, sandbox_data: Path
-    ) -> httpx.BaseTransport | None:
-        inner = super().transport(connection, sandbox_data)
-        assert inner is not None
-        return _CtrlCOnFirstWrite(inner)
-
-
 def test_ctrl_c_during_apply_reports_and_records_what_happened(workspace: Workspace) -> None:
     from engine.state import history
 
-    base = fake_time_connector(workspace.clock)
-    workspace.connector = _InterruptingConnector(
-        **{f.name: getattr(base, f.name) for f in fields(base)}
-    )
+    faulty(workspace, lambda r: interrupt(r) if r.method == "POST" else None)  # the 1st write
     result = workspace.sync("apply", "--yes")
     assert result.exit_code == 130
     assert "newsletter: INTERRUPTED: applied 0 of" in result.stdout

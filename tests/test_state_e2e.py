@@ -11,7 +11,6 @@ loopback, with the local store and a real PostgreSQL one.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from engine.activecampaign.connect import Connector
 from engine.activecampaign.sandbox import SandboxSettings, Store, running_server
-from engine.manifests.models import ActiveCampaignConnection
 from tests.pg import PostgresServer
 
 from .client_fakes import FakeClock
@@ -30,6 +27,7 @@ from .reconcile_fixtures import (
     LOOPBACK_KEY,
     Workspace,
     fake_time_connector,
+    faulty,
     loopback_workspace,
     point_at,
     workspace,
@@ -266,39 +264,22 @@ def test_the_second_run_of_a_5000_person_job_takes_seconds(tmp_path: Path) -> No
     assert second.paced_s < 8.0, second.paced_s
 
 
-class _CtrlCOnPage(httpx.BaseTransport):
-    """Ctrl-C arrives while a list is being read (its third contacts page)."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner, self.pages = inner, 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/contacts"):
-            self.pages += 1
-            if self.pages == 3:
-                raise KeyboardInterrupt
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class _Interrupting(Connector):
-    def transport(
-        self, connection: ActiveCampaignConnection, sandbox_data: Path
-    ) -> httpx.BaseTransport | None:
-        inner = super().transport(connection, sandbox_data)
-        assert inner is not None
-        return _CtrlCOnPage(inner)
-
-
 def test_a_read_stopped_half_way_leaves_the_previous_snapshot(workspace: Workspace) -> None:
     converge(workspace)
     path = snapshot_file(workspace, LIST_VIP)
     before = path.read_bytes()
     base = fake_time_connector(workspace.clock)
     workspace.clock.now += DAY  # the next read would move the watermark
-    workspace.connector = _Interrupting(**{f.name: getattr(base, f.name) for f in fields(base)})
+    pages: list[str] = []
+
+    def on_third_page(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/contacts"):
+            pages.append(str(request.url))
+            if len(pages) == 3:  # Ctrl-C while the list is read
+                raise KeyboardInterrupt
+        return None
+
+    faulty(workspace, on_third_page)
     stopped = workspace.sync("plan", "-e", "vip")
     assert stopped.exit_code == 130
     assert path.read_bytes() == before  # not replaced by half a read
